@@ -1,0 +1,23 @@
+'use strict';
+// Cloud code for the integration tests. `plugin()` returns the refresh-token plugin (or null).
+module.exports = plugin => Parse => {
+  Parse.Cloud.define('loginInCloud', async request => {
+    const user = await Parse.User.logIn(request.params.username, request.params.password);
+    return { user, token: user.getSessionToken() };
+  });
+  Parse.Cloud.define('whoAmI', request => ({ id: request.user && request.user.id, token: request.user && request.user.getSessionToken() }));
+  Parse.Cloud.define('customLogin', async request => {
+    // A custom flow: the caller proves who they are some other way; here, by a shared code.
+    if (request.params.code !== 'letmein') throw new Parse.Error(Parse.Error.VALIDATION_ERROR, 'Bad code.');
+    const user = await new Parse.Query(Parse.User).equalTo('username', request.params.username).first({ useMasterKey: true });
+    if (!user) throw new Parse.Error(Parse.Error.OBJECT_NOT_FOUND, 'No such user.');
+    return plugin().issueTokens(user, { installationId: request.installationId });
+  });
+  Parse.Cloud.define('revokeMySessions', async request => {
+    if (!request.user) throw new Parse.Error(Parse.Error.INVALID_SESSION_TOKEN, 'Login required.');
+    return plugin().revokeSessions(request.user, { exceptSessionId: request.params.keepSessionId });
+  });
+  Parse.Cloud.define('countNotes', async request => {
+    return new Parse.Query('Note').count({ sessionToken: request.user && request.user.getSessionToken() });
+  });
+};

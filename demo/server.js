@@ -1,0 +1,94 @@
+'use strict';
+// `npm start`: Parse Server 9 with the plugin, REST at /parse, GraphQL at /graphql and LiveQuery on
+// the same port, on an embedded PostgreSQL kept in ./.data (or on DATABASE_URI if set).
+//
+// Environment: PORT (1337), DATABASE_URI, APP_ID, MASTER_KEY, TOKEN_SECRET, ACCESS_TOKEN_TTL (1800),
+// REUSE_INTERVAL (10). A second `npm start` with another PORT and the first one's DATABASE_URI joins
+// the same database.
+const http = require('http');
+const path = require('path');
+const crypto = require('crypto');
+const express = require('express');
+const { ParseServer, ParseGraphQLServer } = require('parse-server');
+const { refreshTokens } = require('..');
+const { startEmbeddedPostgres } = require('./embedded-postgres');
+
+const env = process.env;
+const PORT = Number(env.PORT || 1337);
+const APP_ID = env.APP_ID || 'demo-app';
+const MASTER_KEY = env.MASTER_KEY || 'demo-master-key';
+const intEnv = (name, fallback) => (env[name] === undefined ? fallback : Number(env[name]));
+
+async function main() {
+  let postgres = null;
+  let databaseURI = env.DATABASE_URI;
+  if (!databaseURI) {
+    postgres = await startEmbeddedPostgres({ databaseDir: path.join(__dirname, '..', '.data', 'postgres'), port: Number(env.PG_PORT || 5433) });
+    databaseURI = postgres.uri('postgres');
+  }
+
+  let secret = env.TOKEN_SECRET;
+  if (!secret) {
+    // A demo convenience only: a restart invalidates every token. Set TOKEN_SECRET in real use.
+    secret = crypto.randomBytes(32).toString('base64url');
+    console.warn('TOKEN_SECRET is not set: using a random secret for this run (tokens die with the process).');
+  }
+
+  const serverURL = `http://127.0.0.1:${PORT}/parse`;
+  const tokens = refreshTokens({
+    secret,
+    accessTokenTTL: intEnv('ACCESS_TOKEN_TTL', 1800),
+    reuseInterval: intEnv('REUSE_INTERVAL', 10),
+  });
+  const options = tokens.parseServerOptions({
+    appId: APP_ID,
+    masterKey: MASTER_KEY,
+    masterKeyIps: ['127.0.0.1', '::1'],
+    databaseURI,
+    serverURL,
+    logsFolder: null,
+    liveQuery: { classNames: ['Note'] },
+    allowClientClassCreation: true,
+  });
+  const api = new ParseServer(options);
+  await api.start();
+
+  const app = express();
+  app.use('/parse', tokens.middleware, api.app);
+  app.use('/graphql', tokens.graphqlMiddleware);
+  new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
+  const httpServer = http.createServer(app);
+  await new Promise((resolve, reject) => httpServer.listen(PORT, '127.0.0.1', resolve).on('error', reject));
+  const liveQuery = await ParseServer.createLiveQueryServer(httpServer, { appId: APP_ID, masterKey: MASTER_KEY, serverURL }, options);
+
+  console.log(`Parse Server with refresh tokens: ${serverURL}`);
+  console.log(`GraphQL: http://127.0.0.1:${PORT}/graphql   LiveQuery: ws://127.0.0.1:${PORT}/parse`);
+  console.log(`Database: ${databaseURI}`);
+
+  let stopping = false;
+  async function stop(signal) {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping Parse Server, then PostgreSQL.`);
+    try {
+      await liveQuery.shutdown();
+      const closed = new Promise(resolve => httpServer.close(resolve));
+      httpServer.closeAllConnections();
+      await closed;
+      await api.handleShutdown();
+      await new Promise(resolve => setTimeout(resolve, 200)); // let the pool's sockets close first
+      if (postgres) await postgres.stop();
+      process.exit(0);
+    } catch (error) {
+      console.error(error);
+      process.exit(1);
+    }
+  }
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+'use strict';
+// Cloud code helpers: what a custom login flow or an admin function needs.
+const { parseServerModules } = require('./parse');
+const { RefreshTokenPlugin } = require('./plugin');
+const { parseError } = require('./errors');
+
+function userIdOf(user) {
+  const id = typeof user === 'string' ? user : user && (user.id || user.objectId);
+  if (typeof id !== 'string' || id === '') {
+    const { Parse } = parseServerModules();
+    throw parseError(Parse.Error.INVALID_VALUE, 'A user (Parse.User or objectId string) is required.');
+  }
+  return id;
+}
+
+/**
+ * Creates a session for `user` and returns its pair, as a login would. For custom login flows in
+ * `Parse.Cloud.define`: verify the user however you need, then return this to the client.
+ */
+async function issueTokens(plugin, user, { installationId } = {}) {
+  const { RestWrite, Parse } = parseServerModules();
+  const userId = userIdOf(user);
+  const config = plugin.config();
+  const users = await config.database.find('_User', { objectId: userId }, { limit: 1 });
+  if (users.length !== 1) throw parseError(Parse.Error.OBJECT_NOT_FOUND, 'User not found.');
+  const { sessionData, createSession } = RestWrite.createSession(config, {
+    userId,
+    createdWith: { action: 'login', authProvider: 'cloud' },
+    installationId,
+  });
+  await createSession();
+  const issued = plugin.issued.take(sessionData.sessionToken);
+  return RefreshTokenPlugin.pairFields(issued.access, issued.refreshToken);
+}
+
+/** Ends every session of `user`, except the one with objectId `exceptSessionId` if given. */
+async function revokeSessions(plugin, user, { exceptSessionId, reason = 'admin' } = {}) {
+  const userId = userIdOf(user);
+  const config = plugin.config();
+  const where = { user: { __type: 'Pointer', className: '_User', objectId: userId } };
+  const rows = await config.database.find('_Session', where, {});
+  const { toSession } = require('./sessions');
+  let revoked = 0;
+  for (const row of rows) {
+    if (row.objectId === exceptSessionId) continue;
+    await plugin.revokeSession(config, toSession(row), reason);
+    revoked++;
+  }
+  return revoked;
+}
+
+module.exports = { issueTokens, revokeSessions };

@@ -1,0 +1,257 @@
+'use strict';
+// The Express middleware mounted in front of Parse Server (and of its GraphQL endpoint):
+//  - incoming: an access token (X-Parse-Session-Token, Authorization: Bearer, or the JS SDK's
+//    `_SessionToken` body field) is verified and swapped for its session's `r:` token, so every Parse
+//    handler (including those that read the token themselves: /users/me, /logout, /sessions/me) works
+//    unchanged; a bad one is answered 209 here, with its reason and a Bearer challenge;
+//  - the refresh and revoke endpoints;
+//  - outgoing: bodies are rewritten so that no raw `r:` token and no private field leaves.
+const { parseServerModules } = require('./parse');
+const { isAccessToken, RefreshTokenPlugin, requestInfo } = require('./plugin');
+const { MESSAGES, invalidSession, parseError, sendParseError, bearerChallenge } = require('./errors');
+const { readJsonBody, hasBody, MALFORMED } = require('./body');
+const { rewriteBody, needsRewrite } = require('./rewrite');
+const { refresh, revoke } = require('./refresh');
+
+const REFRESH_PATH = '/users/refresh';
+const REVOKE_PATH = '/users/revoke';
+const CLIENT_KEYS = [
+  ['clientKey', 'x-parse-client-key'],
+  ['javascriptKey', 'x-parse-javascript-key'],
+  ['dotNetKey', 'x-parse-windows-key'],
+  ['restAPIKey', 'x-parse-rest-api-key'],
+];
+
+/** `graphql: true` for the instance mounted in front of Parse's GraphQL endpoint. */
+function createMiddleware(plugin, { graphql = false } = {}) {
+  return function parseServerRefreshToken(req, res, next) {
+    handle(plugin, graphql, req, res, next).catch(error => failInternal(plugin, res, error));
+  };
+}
+
+async function handle(plugin, graphql, req, res, next) {
+  if (!plugin.appId) throw new Error('parse-server-refresh-token: call parseServerOptions() before mounting the middleware.');
+  const path = req.path || '';
+  const isEndpoint = !graphql && req.method === 'POST' && (path === REFRESH_PATH || path === REVOKE_PATH);
+  let body;
+  const headerAppId = req.headers['x-parse-application-id'];
+  // Parse reads app id and session token from the body when no app id header is sent (the JS SDK's
+  // text/plain requests); to see those we parse that body first. File uploads are left alone.
+  if (isEndpoint || (!headerAppId && hasBody(req) && !path.startsWith('/files/') && !isMultipart(req))) {
+    const limit = isEndpoint ? plugin.options.maxBodyBytes : parseServerModules().Config.get(plugin.appId).maxUploadSize;
+    body = await readJsonBody(req, isEndpoint ? limit : byteLimit(limit));
+    if (!isEndpoint && body !== null && body !== MALFORMED) req.body = body;
+  }
+  const bodyObject = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
+  const appId = headerAppId || (typeof bodyObject._ApplicationId === 'string' ? bodyObject._ApplicationId : undefined);
+  if (appId !== plugin.appId) {
+    if (isEndpoint && !appId) return sendParseError(res, parseError(parseServerModules().Parse.Error.OPERATION_FORBIDDEN, 'unauthorized'), 403);
+    return next(); // another app, or none: Parse answers as it always did
+  }
+  const config = parseServerModules().Config.get(plugin.appId);
+  if (!clientKeysMatch(config, req, bodyObject)) {
+    res.statusCode = 403;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    return res.end(JSON.stringify({ error: 'unauthorized' }));
+  }
+  const ctx = {
+    plugin,
+    config,
+    translated: null,
+    legacyToken: null,
+    graphql,
+    graphqlPairs: [],
+    refreshDelivery: refreshDelivery(plugin, req, bodyObject),
+    setRefreshCookie: token => res.append('Set-Cookie', refreshCookie(plugin, req, token)),
+  };
+
+  if (isEndpoint) return endpoint(plugin, ctx, req, res, body, path);
+
+  const authorization = req.headers.authorization;
+  if (!req.headers['x-parse-session-token'] && typeof authorization === 'string' && /^Bearer\s+/i.test(authorization)) {
+    req.headers['x-parse-session-token'] = authorization.replace(/^Bearer\s+/i, '').trim();
+  }
+  const fromBody = !req.headers['x-parse-session-token'] && typeof bodyObject._SessionToken === 'string';
+  const token = fromBody ? bodyObject._SessionToken : req.headers['x-parse-session-token'];
+  if (typeof token === 'string' && token !== '') {
+    if (isAccessToken(token)) {
+      let resolved;
+      try {
+        resolved = await plugin.resolveAccessToken(config, token);
+      } catch (error) {
+        if (error && error.code === 209) return sendParseError(res, error);
+        throw error;
+      }
+      const sessionToken = resolved.session.sessionToken;
+      if (fromBody) bodyObject._SessionToken = sessionToken;
+      else req.headers['x-parse-session-token'] = sessionToken;
+      ctx.translated = { accessToken: token, sessionToken, session: resolved.session };
+    } else if (plugin.options.legacySessionTokens === 'deny') {
+      return sendParseError(res, invalidSession(MESSAGES.legacyDenied));
+    } else {
+      ctx.legacyToken = token;
+    }
+  }
+  hookResponse(res, ctx);
+  next();
+}
+
+async function endpoint(plugin, ctx, req, res, body, path) {
+  const { Parse } = parseServerModules();
+  if (body === null) return sendParseError(res, parseError(Parse.Error.VALIDATION_ERROR, 'Request body too large.'), 413);
+  if (body === MALFORMED) return sendParseError(res, parseError(Parse.Error.INVALID_JSON, 'Invalid JSON body.'));
+  const input = body && typeof body === 'object' && !Array.isArray(body) ? body : undefined;
+  if (body !== undefined && !input) return sendParseError(res, parseError(Parse.Error.INVALID_JSON, 'The body must be a JSON object.'));
+  const fields = input || {};
+  let code = fields.code;
+  if (code === undefined && ctx.refreshDelivery === 'cookie') code = readCookie(req, plugin.options.cookieName);
+  const request = { ip: req.ip || (req.socket && req.socket.remoteAddress), installationId: req.headers['x-parse-installation-id'] || fields._InstallationId };
+  const invalid = name => sendParseError(res, parseError(Parse.Error.VALIDATION_ERROR, `${name} must be a non-empty string.`));
+  if (!isTokenString(code, 1024)) return invalid('code');
+  try {
+    if (path === REVOKE_PATH) {
+      await revoke(plugin, ctx.config, { code }, request);
+      if (ctx.refreshDelivery === 'cookie') res.append('Set-Cookie', refreshCookie(plugin, req, '', true));
+      return sendJson(res, 200, {});
+    }
+    const clientId = fields.client;
+    if (!isTokenString(clientId, 128)) return invalid('client');
+    const pair = await refresh(plugin, ctx.config, { clientId, code }, request);
+    if (ctx.refreshDelivery === 'cookie') ctx.setRefreshCookie(pair.refreshToken);
+    return sendJson(res, 200, RefreshTokenPlugin.pairFields(pair.access, ctx.refreshDelivery === 'body' ? pair.refreshToken : undefined));
+  } catch (error) {
+    if (error instanceof Parse.Error && error.code !== Parse.Error.INTERNAL_SERVER_ERROR) return sendParseError(res, error);
+    throw error;
+  }
+}
+
+/** Rewrites what Parse sends (res.json for REST, res.send(string) for GraphQL) before it leaves. */
+function hookResponse(res, ctx) {
+  const { json, send } = res;
+  const restore = () => {
+    res.json = json;
+    res.send = send;
+  };
+  const deliver = (serialized, parsed) => {
+    restore();
+    if (!needsRewrite(serialized)) {
+      finish(res, ctx, parsed);
+      return send.call(res, serialized);
+    }
+    rewriteBody(parsed, ctx)
+      .then(body => {
+        finish(res, ctx, body);
+        send.call(res, JSON.stringify(body));
+      })
+      .catch(error => failInternal(ctx.plugin, res, error));
+    return res;
+  };
+  res.json = function jsonWithoutSessionTokens(body) {
+    if (!res.get('Content-Type')) res.set('Content-Type', 'application/json; charset=utf-8');
+    const serialized = JSON.stringify(body);
+    if (serialized === undefined) {
+      restore();
+      return json.call(res, body);
+    }
+    return deliver(serialized, body);
+  };
+  res.send = function sendWithoutSessionTokens(body) {
+    const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+    if (typeof text !== 'string' || !/^\s*[[{]/.test(text)) {
+      restore();
+      return send.call(res, body);
+    }
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      restore();
+      return send.call(res, body);
+    }
+    return deliver(text, parsed);
+  };
+}
+
+/** After the body is final: the Bearer challenge on 209, and local revocation after a logout. */
+function finish(res, ctx, body) {
+  if (body && typeof body === 'object' && body.code === 209) res.set('WWW-Authenticate', bearerChallenge(body.error));
+  if (Array.isArray(body && body.errors) && body.errors.some(e => e && e.extensions && e.extensions.code === 209)) {
+    res.set('WWW-Authenticate', bearerChallenge('Invalid session token'));
+  }
+}
+
+function refreshDelivery(plugin, req, bodyObject) {
+  const viaJavaScriptKey = req.headers['x-parse-javascript-key'] !== undefined || bodyObject._JavaScriptKey !== undefined;
+  if (!viaJavaScriptKey) return 'body';
+  return plugin.options.javascriptKeyRefresh;
+}
+
+function refreshCookie(plugin, req, value, expire = false) {
+  const path = `${req.baseUrl || ''}${REFRESH_PATH}`;
+  const parts = [`${plugin.options.cookieName}=${value}`, `Path=${path}`, 'HttpOnly', 'Secure', `SameSite=${plugin.options.cookieSameSite}`];
+  if (expire) parts.push('Max-Age=0');
+  return parts.join('; ');
+}
+
+function readCookie(req, name) {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
+function clientKeysMatch(config, req, bodyObject) {
+  const configured = CLIENT_KEYS.filter(([key]) => config[key] !== undefined);
+  if (configured.length === 0) return true;
+  if (req.headers['x-parse-master-key'] !== undefined && req.headers['x-parse-master-key'] === config.masterKey) return true;
+  return configured.some(([key, header]) => {
+    const presented = req.headers[header] !== undefined ? req.headers[header] : key === 'javascriptKey' ? bodyObject._JavaScriptKey : undefined;
+    return presented === config[key];
+  });
+}
+
+function isTokenString(value, maxLength) {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength;
+}
+
+function isMultipart(req) {
+  return /^multipart\//i.test(req.headers['content-type'] || '');
+}
+
+function byteLimit(limit) {
+  if (typeof limit === 'number') return limit;
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(String(limit || '20mb'));
+  if (!match) return 20 * 1024 * 1024;
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] || 'b').toLowerCase()];
+  return Math.floor(Number(match[1]) * unit);
+}
+
+function sendJson(res, status, body) {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store'); // RFC 6749 5.1: token responses are never cached
+  res.end(JSON.stringify(body));
+}
+
+function failInternal(plugin, res, error) {
+  // eslint-disable-next-line no-console
+  console.error(`parse-server-refresh-token: ${error && error.stack ? error.stack : error}`);
+  if (res.headersSent) return res.end();
+  const { Parse } = parseServerModules();
+  const unavailable = isDatabaseUnavailable(error);
+  sendParseError(
+    res,
+    parseError(Parse.Error.INTERNAL_SERVER_ERROR, unavailable ? 'Service temporarily unavailable.' : 'Internal server error.'),
+    unavailable ? 503 : 500
+  );
+}
+
+function isDatabaseUnavailable(error) {
+  const text = String((error && (error.code || error.message)) || '');
+  return /ECONNREFUSED|ECONNRESET|57P01|connection|terminat/i.test(text);
+}
+
+module.exports = { createMiddleware, requestInfo };

@@ -1,0 +1,105 @@
+'use strict';
+// One source of truth for the plugin's options: defaults, then validation that fails fast at start-up
+// with a message naming the option (the key material itself is checked again by the native core).
+
+const PREFIX = 'parse-server-refresh-token';
+
+const DEFAULTS = Object.freeze({
+  accessTokenTTL: 1800, // seconds; the seed's oauthTTL
+  refreshTokenTTL: undefined, // seconds, absolute per login; undefined = Parse Server's sessionLength
+  idleTimeout: 0, // seconds without a refresh after which the session ends; 0 = off
+  reuseInterval: 10, // seconds in which the immediate predecessor of a refresh token still gets the pair
+  leeway: 5, // seconds of clock skew accepted on exp/nbf
+  issuer: undefined, // defaults to Parse Server's serverURL
+  audience: undefined, // defaults to Parse Server's appId
+  javascriptKeyRefresh: 'none', // 'none' | 'cookie' | 'body'
+  legacySessionTokens: 'allow', // 'allow' | 'deny'
+  cookieName: 'parse_refresh_token',
+  cookieSameSite: 'Strict',
+  maxBodyBytes: 16 * 1024, // refresh and revoke bodies are tiny
+  hooks: {},
+});
+
+const HOOKS = ['claims', 'onRefresh', 'onRevoke', 'onReuseDetected'];
+
+function fail(message) {
+  throw new Error(`${PREFIX}: ${message}`);
+}
+
+function checkInteger(options, name, { min, max, optional = false }) {
+  const value = options[name];
+  if (value === undefined && optional) return;
+  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
+    fail(`option ${name} must be an integer number of seconds ${range} (got ${JSON.stringify(value)}).`);
+  }
+}
+
+function checkEnum(options, name, allowed) {
+  if (!allowed.includes(options[name])) {
+    fail(`option ${name} must be one of ${allowed.map(a => `'${a}'`).join(', ')} (got ${JSON.stringify(options[name])}).`);
+  }
+}
+
+function checkSecret(secret, name) {
+  const isBuffer = Buffer.isBuffer(secret);
+  if (typeof secret !== 'string' && !isBuffer) fail(`option ${name} must be a string or a Buffer.`);
+  const bytes = isBuffer ? secret.length : Buffer.byteLength(secret, 'utf8');
+  if (bytes < 32) fail(`option ${name} must be at least 32 bytes long (got ${bytes}).`);
+}
+
+function checkKeys(options) {
+  const hasSecret = options.secret !== undefined;
+  const hasKeys = options.keys !== undefined;
+  if (hasSecret === hasKeys) fail('exactly one of the options secret or keys is required.');
+  if (hasSecret) return checkSecret(options.secret, 'secret');
+  if (!Array.isArray(options.keys) || options.keys.length === 0) fail('option keys must be a non-empty array of { kid, secret }.');
+  const seen = new Set();
+  options.keys.forEach((key, i) => {
+    if (!key || typeof key !== 'object') fail(`option keys[${i}] must be an object { kid, secret }.`);
+    if (typeof key.kid !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(key.kid)) {
+      fail(`option keys[${i}].kid must be 1 to 64 characters of A-Z a-z 0-9 . _ -.`);
+    }
+    if (seen.has(key.kid)) fail(`option keys[${i}].kid '${key.kid}' is used twice.`);
+    seen.add(key.kid);
+    checkSecret(key.secret, `keys[${i}].secret`);
+  });
+}
+
+/** Returns the normalised options, or throws an Error naming the first bad option. */
+function validateOptions(input) {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) fail('options must be an object.');
+  const known = new Set([...Object.keys(DEFAULTS), 'secret', 'keys', 'kid']);
+  for (const name of Object.keys(input)) {
+    if (!known.has(name)) fail(`unknown option ${name}.`);
+  }
+  const options = { ...DEFAULTS, ...input, hooks: { ...(input.hooks || {}) } };
+  checkKeys(options);
+  checkInteger(options, 'accessTokenTTL', { min: 1, max: 24 * 3600 });
+  checkInteger(options, 'refreshTokenTTL', { min: 1, optional: true });
+  checkInteger(options, 'idleTimeout', { min: 0 });
+  checkInteger(options, 'reuseInterval', { min: 0, max: 300 });
+  checkInteger(options, 'leeway', { min: 0, max: 300 });
+  for (const name of ['issuer', 'audience']) {
+    if (options[name] !== undefined && (typeof options[name] !== 'string' || options[name] === '')) {
+      fail(`option ${name} must be a non-empty string.`);
+    }
+  }
+  checkEnum(options, 'javascriptKeyRefresh', ['none', 'cookie', 'body']);
+  checkEnum(options, 'legacySessionTokens', ['allow', 'deny']);
+  checkEnum(options, 'cookieSameSite', ['Strict', 'Lax', 'None']);
+  if (typeof options.cookieName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(options.cookieName)) {
+    fail('option cookieName must be 1 to 64 characters of A-Z a-z 0-9 _ -.');
+  }
+  checkInteger(options, 'maxBodyBytes', { min: 256, max: 1024 * 1024 });
+  if (typeof input.hooks !== 'undefined' && (typeof input.hooks !== 'object' || input.hooks === null)) {
+    fail('option hooks must be an object.');
+  }
+  for (const name of Object.keys(options.hooks)) {
+    if (!HOOKS.includes(name)) fail(`unknown hook hooks.${name} (known: ${HOOKS.join(', ')}).`);
+    if (typeof options.hooks[name] !== 'function') fail(`option hooks.${name} must be a function.`);
+  }
+  return Object.freeze(options);
+}
+
+module.exports = { validateOptions, DEFAULTS, PREFIX };

@@ -1,0 +1,144 @@
+'use strict';
+// Patches on Parse Server's own modules, for the paths an HTTP middleware cannot see
+// (see shared PARSE-SESSION-PATHS.md): every session is born in RestWrite.createSession, in-process
+// cloud code and LiveQuery read sessions through Auth.getAuthForSessionToken, and LiveQuery treats a
+// bad token as anonymous unless getAuthFromClient refuses it. Each patch is a no-op for apps that did
+// not opt in (looked up by appId), and installing twice changes nothing.
+const { parseServerModules } = require('./parse');
+const { isAccessToken } = require('./plugin');
+const { FIELD_NAMES } = require('./sessions');
+const { MESSAGES, invalidSession, parseError } = require('./errors');
+const registry = require('./registry');
+
+const INSTALLED = Symbol.for('parse-server-refresh-token.patched');
+
+function install() {
+  const modules = parseServerModules();
+  if (modules.Auth[INSTALLED]) return;
+  patchCreateSession(modules);
+  patchGetAuthForSessionToken(modules);
+  patchSessionWrites(modules);
+  patchLiveQuery(modules);
+  patchLogOut(modules);
+  modules.Auth[INSTALLED] = true;
+}
+
+/** Every new session starts a refresh chain in the same insert, and gets its pair once written. */
+function patchCreateSession({ RestWrite }) {
+  const original = RestWrite.createSession;
+  RestWrite.createSession = function createSessionWithRefreshChain(config, args) {
+    const result = original.call(this, config, args);
+    const plugin = registry.forApp(config && config.appId);
+    if (!plugin) return result;
+    const now = new Date();
+    const sessionExpiresAt = new Date(result.sessionData.expiresAt.iso);
+    const chain = plugin.newChain(now, sessionExpiresAt);
+    // Overwrites anything a client slipped into additionalSessionData under our names.
+    Object.assign(result.sessionData, chain.fields);
+    if (chain.refreshExpiresAt < sessionExpiresAt) {
+      result.sessionData.expiresAt = { __type: 'Date', iso: chain.refreshExpiresAt.toISOString() };
+    }
+    const write = result.createSession;
+    result.createSession = async () => {
+      await plugin.store.ensureSchema(config);
+      const written = await write();
+      const session = {
+        objectId: written.response.objectId,
+        userId: args.userId,
+        installationId: args.installationId,
+        sessionToken: result.sessionData.sessionToken,
+      };
+      const access = await plugin.accessTokenFor(session);
+      plugin.issued.put(session.sessionToken, { access, refreshToken: chain.token, sid: session.objectId });
+      return written;
+    };
+    return result;
+  };
+}
+
+/** An access token, wherever Parse reads a session in-process, stands for its session. */
+function patchGetAuthForSessionToken({ Auth }) {
+  const original = Auth.getAuthForSessionToken;
+  Auth.getAuthForSessionToken = async function getAuthForAccessToken(args) {
+    const token = args && args.sessionToken;
+    if (isAccessToken(token)) {
+      const plugin = args.config ? registry.forApp(args.config.appId) : undefined;
+      if (plugin) {
+        const { session } = await plugin.resolveAccessToken(args.config, token);
+        return original.call(this, { ...args, sessionToken: session.sessionToken });
+      }
+    }
+    return original.call(this, args);
+  };
+}
+
+/** Clients cannot write the private fields, on any route that writes `_Session` (REST, batch, GraphQL). */
+function patchSessionWrites({ RestWrite }) {
+  const original = RestWrite.prototype.handleSession;
+  RestWrite.prototype.handleSession = function guardedHandleSession() {
+    if (this.className === '_Session' && !this.auth.isMaster && registry.forApp(this.config.appId)) {
+      const forbidden = FIELD_NAMES.find(name => Object.prototype.hasOwnProperty.call(this.data || {}, name));
+      if (forbidden) {
+        const { Parse } = parseServerModules();
+        throw parseError(Parse.Error.INVALID_KEY_NAME, `Invalid key name: ${forbidden}`);
+      }
+    }
+    return original.apply(this, arguments);
+  };
+}
+
+/**
+ * LiveQuery: it calls Auth without a config, so resolve the access token here, where the server's
+ * appId is known; and refuse a subscription whose token is bad instead of serving it anonymously.
+ */
+function patchLiveQuery({ LiveQueryServer }) {
+  const proto = LiveQueryServer.prototype;
+  const originalGetAuth = proto.getAuthForSessionToken;
+  proto.getAuthForSessionToken = async function getAuthForAccessToken(sessionToken) {
+    const plugin = registry.forApp(this.config && this.config.appId);
+    if (!plugin || !sessionToken) return originalGetAuth.call(this, sessionToken);
+    if (isAccessToken(sessionToken)) {
+      try {
+        const { session } = await plugin.resolveAccessToken(plugin.config(), sessionToken);
+        return await originalGetAuth.call(this, session.sessionToken);
+      } catch (error) {
+        if (error && error.code === 209) return { error };
+        throw error;
+      }
+    }
+    if (plugin.options.legacySessionTokens === 'deny') return { error: invalidSession(MESSAGES.legacyDenied) };
+    return originalGetAuth.call(this, sessionToken);
+  };
+
+  const originalFromClient = proto.getAuthFromClient;
+  proto.getAuthFromClient = async function refuseBadTokens(client, requestId, sessionToken) {
+    const plugin = registry.forApp(this.config && this.config.appId);
+    if (plugin) {
+      const info = client.getSubscriptionInfo(requestId);
+      const token = sessionToken || (info && info.sessionToken) || client.sessionToken;
+      if (token) {
+        const result = await this.getAuthForSessionToken(token);
+        if (result && result.error) throw result.error;
+      }
+    }
+    return originalFromClient.call(this, client, requestId, sessionToken);
+  };
+}
+
+/**
+ * Logout (REST and GraphQL share this handler): Parse deletes the row; we also put the session on
+ * this instance's revocation list, so its access tokens die here at once rather than after the cache.
+ */
+function patchLogOut({ UsersRouter }) {
+  const original = UsersRouter.prototype.handleLogOut;
+  UsersRouter.prototype.handleLogOut = async function handleLogOutAndRevoke(req) {
+    const plugin = registry.forApp(req.config && req.config.appId);
+    const token = req.info && req.info.sessionToken;
+    const session = plugin && typeof token === 'string' && token ? await plugin.store.byToken(req.config, token) : null;
+    const result = await original.call(this, req);
+    if (session) await plugin.sessionEnded(session, 'logout');
+    return result;
+  };
+}
+
+module.exports = { install };

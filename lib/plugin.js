@@ -1,0 +1,164 @@
+'use strict';
+// The plugin for one Parse Server app: its key ring (native), its options, and the token operations
+// that the HTTP layer, the Parse Server patches and cloud code share.
+const crypto = require('crypto');
+const { validateOptions } = require('./options');
+const { SessionStore, FIELD_NAMES, chainFields } = require('./sessions');
+const { MESSAGES, invalidSession, accessTokenError, parseError } = require('./errors');
+const { parseServerModules } = require('./parse');
+const { IssuedPairs } = require('./issued');
+const registry = require('./registry');
+
+const ACCESS_TOKEN_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+
+/** True for strings shaped like our access tokens (a compact JWS); everything else is Parse's business. */
+function isAccessToken(token) {
+  return typeof token === 'string' && token.length <= 8192 && ACCESS_TOKEN_SHAPE.test(token);
+}
+
+class RefreshTokenPlugin {
+  constructor(options) {
+    this.options = validateOptions(options);
+    this.issuer = null;
+    this.appId = null;
+    this.store = null;
+    this.issued = new IssuedPairs();
+  }
+
+  /**
+   * Returns Parse Server options with what the plugin needs (private `_Session` fields hidden from
+   * every non-master read), binds the plugin to that app and installs the Parse Server patches.
+   * Call it before `new ParseServer(...)`.
+   */
+  parseServerOptions(parseOptions) {
+    if (!parseOptions || typeof parseOptions.appId !== 'string' || !parseOptions.appId) {
+      throw new Error('parse-server-refresh-token: parseServerOptions() needs the Parse Server options, with appId.');
+    }
+    if (this.appId && this.appId !== parseOptions.appId) {
+      throw new Error('parse-server-refresh-token: one plugin instance serves one Parse Server app.');
+    }
+    const o = this.options;
+    const issuerName = o.issuer || parseOptions.serverURL;
+    if (!issuerName) throw new Error('parse-server-refresh-token: option issuer is required when Parse Server has no serverURL.');
+    this.appId = parseOptions.appId;
+    const { TokenIssuer } = require('..'); // the native core's wrapper (index.js), loaded by now
+    this.issuer = new TokenIssuer({
+      secret: o.secret,
+      kid: o.kid,
+      keys: o.keys,
+      issuer: issuerName,
+      audience: o.audience || parseOptions.appId,
+      accessTokenTTL: o.accessTokenTTL,
+      leeway: o.leeway,
+    });
+    this.store = new SessionStore({ cacheTTL: parseOptions.cacheTTL === undefined ? 5000 : parseOptions.cacheTTL });
+    registry.register(this);
+    require('./patches').install();
+    const protectedFields = { ...(parseOptions.protectedFields || {}) };
+    const sessionRules = { ...(protectedFields._Session || {}) };
+    const hidden = ['sessionToken', ...FIELD_NAMES];
+    sessionRules['*'] = Array.from(new Set([...(sessionRules['*'] || []), ...hidden]));
+    protectedFields._Session = sessionRules;
+    return { ...parseOptions, protectedFields };
+  }
+
+  config() {
+    const { Config } = parseServerModules();
+    return Config.get(this.appId);
+  }
+
+  /** Verifies an access token and checks its session still exists. Throws a 209 Parse.Error. */
+  async resolveAccessToken(config, token) {
+    let claims;
+    try {
+      claims = this.issuer.verifyAccessToken(token);
+    } catch (error) {
+      throw accessTokenError(error);
+    }
+    const session = await this.store.bySid(config, claims.sid);
+    if (!session || session.userId !== claims.sub) {
+      this.issuer.revoke(claims.sid, claims.exp + this.options.leeway);
+      throw invalidSession(MESSAGES.sessionGone);
+    }
+    if (session.expiresAt && session.expiresAt.getTime() <= Date.now()) throw invalidSession(MESSAGES.sessionExpired);
+    return { claims, session };
+  }
+
+  /** A new chain for a login: the fields to store with the session, and the plaintext token. */
+  newChain(now, sessionExpiresAt) {
+    const family = crypto.randomBytes(16).toString('base64url');
+    const chain = this.issuer.createRefreshToken(family);
+    const ttl = this.options.refreshTokenTTL;
+    let refreshExpiresAt = sessionExpiresAt || new Date(now.getTime() + 365 * 24 * 3600 * 1000);
+    if (ttl !== undefined) refreshExpiresAt = new Date(Math.min(refreshExpiresAt.getTime(), now.getTime() + ttl * 1000));
+    return { token: chain.token, refreshExpiresAt, fields: chainFields(chain, family, now, refreshExpiresAt) };
+  }
+
+  async accessTokenFor(session) {
+    let custom;
+    if (this.options.hooks.claims) {
+      custom = await this.options.hooks.claims({ userId: session.userId, sessionId: session.objectId, installationId: session.installationId });
+      if (custom !== undefined && (custom === null || typeof custom !== 'object' || Array.isArray(custom))) {
+        throw parseError(parseServerModules().Parse.Error.INTERNAL_SERVER_ERROR, 'The claims hook must return an object.');
+      }
+    }
+    return this.issuer.createJWT({ ...custom, sub: session.userId, sid: session.objectId });
+  }
+
+  /**
+   * Migration: a client that still holds a legacy `r:` token gets an access token for it and, if the
+   * session has no refresh chain yet, the first refresh token of a new one (once: a second exchange
+   * of the same session gets an access token only, so an old token cannot fork a live chain).
+   */
+  async exchangeLegacy(config, sessionToken) {
+    const session = await this.store.byToken(config, sessionToken);
+    if (!session || !session.userId) return null;
+    let refreshToken;
+    if (!session.family) {
+      const chain = this.newChain(new Date(), session.expiresAt);
+      if (await this.store.startChain(config, session, chain.fields)) refreshToken = chain.token;
+    }
+    return { access: await this.accessTokenFor(session), refreshToken };
+  }
+
+  /** The response fields of a pair; `refreshToken` is left out where the caller may not hold it. */
+  static pairFields(access, refreshToken) {
+    const fields = { sessionToken: access.accessToken, accessToken: access.accessToken };
+    if (refreshToken) fields.refreshToken = refreshToken;
+    fields.expires_in = access.expiresIn;
+    fields.token_type = 'Bearer';
+    return fields;
+  }
+
+  /** Ends a session everywhere this instance can reach, and tells the hook why. */
+  async revokeSession(config, session, reason, request) {
+    await this.store.destroy(config, session);
+    await this.sessionEnded(session, reason, request);
+  }
+
+  /** After a session row is gone: its access tokens stop here at once (other instances: cacheTTL). */
+  async sessionEnded(session, reason, request) {
+    this.store.cache.delete(session.objectId);
+    this.issuer.revoke(session.objectId, Math.ceil(Date.now() / 1000) + this.options.accessTokenTTL + this.options.leeway);
+    await this.callHook('onRevoke', { userId: session.userId, sessionId: session.objectId, reason, ...requestInfo(request) });
+  }
+
+  async callHook(name, payload) {
+    const hook = this.options.hooks[name];
+    if (!hook) return;
+    try {
+      await hook(payload);
+    } catch (error) {
+      // A failing hook must not change the token verdict; the operator sees it in the log.
+      // eslint-disable-next-line no-console
+      console.error(`parse-server-refresh-token: hook ${name} failed: ${error && error.message}`);
+    }
+  }
+}
+
+function requestInfo(request) {
+  if (!request) return {};
+  return { ip: request.ip, installationId: request.installationId };
+}
+
+module.exports = { RefreshTokenPlugin, isAccessToken, requestInfo };

@@ -1,0 +1,83 @@
+'use strict';
+// Refresh and revoke: the rotation rules of PRODUCT.md item 5 and 6, on the server clock.
+//
+// The presented token names its chain (the family) and its generation; the row holds the current
+// generation and the hashes of the current token and of its immediate predecessor.
+//   current generation            -> rotate with one conditional update; the loser of a race retries
+//                                    below, as the holder of the predecessor
+//   predecessor, inside the grace -> the current token again (derived, not stored) and a new access
+//                                    token: the same chain, never a fork
+//   anything older, genuine       -> reuse: the whole session ends
+//   not genuine (bad MAC, other user's client id, unknown family) -> 209, nothing changes
+const { MESSAGES, invalidSession } = require('./errors');
+const { requestInfo } = require('./plugin');
+
+function inspect(plugin, code) {
+  try {
+    return plugin.issuer.inspectRefreshToken(code);
+  } catch (error) {
+    if (error && error.code === 'REFRESH_TOKEN_MALFORMED') throw invalidSession(MESSAGES.refreshInvalid);
+    throw error;
+  }
+}
+
+/** Finds the session a genuine refresh token belongs to, or throws 209 having changed nothing. */
+async function findChain(plugin, config, code, clientId) {
+  const { sid: family, generation } = inspect(plugin, code);
+  const session = await plugin.store.byFamily(config, family);
+  if (!session || (clientId !== undefined && session.userId !== clientId)) throw invalidSession(MESSAGES.refreshInvalid);
+  if (!plugin.issuer.verifyRefreshToken(code, session.seed)) throw invalidSession(MESSAGES.refreshInvalid);
+  return { session, family, generation };
+}
+
+async function refresh(plugin, config, { clientId, code }, request, attempt = 0) {
+  const { session, family, generation } = await findChain(plugin, config, code, clientId);
+  const now = new Date();
+  if (session.refreshExpiresAt && session.refreshExpiresAt <= now) {
+    await plugin.revokeSession(config, session, 'expired', request);
+    throw invalidSession(MESSAGES.refreshExpired);
+  }
+  const idle = plugin.options.idleTimeout;
+  if (idle > 0 && session.usedAt && now - session.usedAt > idle * 1000) {
+    await plugin.revokeSession(config, session, 'idle', request);
+    throw invalidSession(MESSAGES.refreshIdle);
+  }
+
+  if (generation === session.generation && plugin.issuer.refreshTokenMatches(code, session.hash)) {
+    const next = plugin.issuer.rotateRefreshToken({ sid: family, seed: session.seed, generation });
+    if (!(await plugin.store.rotate(config, session, next, now))) {
+      // Another request rotated first: from here on this token is the predecessor.
+      if (attempt > 0) throw invalidSession(MESSAGES.refreshInvalid);
+      return refresh(plugin, config, { clientId, code }, request, attempt + 1);
+    }
+    plugin.store.cache.delete(session.objectId);
+    const access = await plugin.accessTokenFor(session);
+    await plugin.callHook('onRefresh', { userId: session.userId, sessionId: session.objectId, generation: next.generation, ...requestInfo(request) });
+    return { access, refreshToken: next.token };
+  }
+
+  const graceMs = plugin.options.reuseInterval * 1000;
+  const isPredecessor =
+    generation === session.generation - 1 && session.previousHash && plugin.issuer.refreshTokenMatches(code, session.previousHash);
+  if (isPredecessor && graceMs > 0 && session.rotatedAt && now - session.rotatedAt <= graceMs) {
+    const current = plugin.issuer.deriveRefreshToken({ sid: family, seed: session.seed, generation: session.generation });
+    if (!plugin.issuer.refreshTokenMatches(current.token, session.hash)) throw invalidSession(MESSAGES.refreshInvalid); // key ring changed mid-window
+    const access = await plugin.accessTokenFor(session);
+    return { access, refreshToken: current.token };
+  }
+
+  if (generation < session.generation) {
+    await plugin.revokeSession(config, session, 'reuse', request);
+    await plugin.callHook('onReuseDetected', { userId: session.userId, sessionId: session.objectId, generation, ...requestInfo(request) });
+    throw invalidSession(MESSAGES.refreshReused);
+  }
+  throw invalidSession(MESSAGES.refreshInvalid);
+}
+
+/** Ends the session a genuine refresh token belongs to (any generation of its chain). */
+async function revoke(plugin, config, { code }, request) {
+  const { session } = await findChain(plugin, config, code, undefined);
+  await plugin.revokeSession(config, session, 'revoke', request);
+}
+
+module.exports = { refresh, revoke };

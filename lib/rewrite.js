@@ -1,0 +1,115 @@
+'use strict';
+// Outgoing bodies: no raw `r:` session token and no private `_Session` field leaves the server.
+// A token Parse just created becomes the pair minted for it; the token the request was translated
+// from becomes the access token the client sent; any other becomes a fresh access token for its
+// session (or disappears if it has none).
+const { RefreshTokenPlugin } = require('./plugin');
+const { FIELD_NAMES } = require('./sessions');
+
+const SESSION_TOKEN = /^r:[0-9a-f]{32}$/;
+const PRIVATE = new Set(FIELD_NAMES);
+// Cheap pre-check on the serialized body: most responses carry neither.
+const MARKERS = ['"r:', '"refreshToken'];
+
+function needsRewrite(serialized) {
+  return MARKERS.some(marker => serialized.includes(marker));
+}
+
+function collectTokens(value, found) {
+  if (typeof value === 'string') {
+    if (SESSION_TOKEN.test(value)) found.add(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectTokens(item, found);
+  } else if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) collectTokens(value[key], found);
+  }
+}
+
+/**
+ * What each raw token in the body becomes: `{ sessionToken, extra }` where `extra` holds the pair's
+ * other fields (only for freshly issued or exchanged sessions), or `null` to drop the token.
+ */
+async function resolveReplacements(tokens, ctx) {
+  const { plugin, config } = ctx;
+  const replacements = new Map();
+  for (const token of tokens) {
+    const issued = plugin.issued.take(token);
+    if (issued) {
+      replacements.set(token, pairReplacement(issued.access, issued.refreshToken, ctx));
+    } else if (ctx.translated && token === ctx.translated.sessionToken) {
+      replacements.set(token, { sessionToken: ctx.translated.accessToken, extra: null });
+    } else if (ctx.legacyToken === token) {
+      const exchanged = await plugin.exchangeLegacy(config, token);
+      replacements.set(token, exchanged ? pairReplacement(exchanged.access, exchanged.refreshToken, ctx) : null);
+    } else {
+      const session = await plugin.store.byToken(config, token);
+      const access = session && session.userId ? await plugin.accessTokenFor(session) : null;
+      replacements.set(token, access ? { sessionToken: access.accessToken, extra: null } : null);
+    }
+  }
+  return replacements;
+}
+
+function pairReplacement(access, refreshToken, ctx) {
+  const delivery = ctx.refreshDelivery; // 'body' | 'cookie' | 'none'
+  if (delivery === 'cookie' && refreshToken) ctx.setRefreshCookie(refreshToken);
+  const fields = RefreshTokenPlugin.pairFields(access, delivery === 'body' ? refreshToken : undefined);
+  const { sessionToken, ...extra } = fields;
+  return { sessionToken, extra };
+}
+
+function applyReplacements(value, replacements, ctx) {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      value[i] = replaceValue(value[i], replacements, ctx);
+    }
+    return value;
+  }
+  if (!value || typeof value !== 'object') return value;
+  for (const key of Object.keys(value)) {
+    if (PRIVATE.has(key)) {
+      delete value[key];
+      continue;
+    }
+    const item = value[key];
+    if (typeof item === 'string' && replacements.has(item)) {
+      const replacement = replacements.get(item);
+      if (!replacement) {
+        delete value[key];
+      } else {
+        value[key] = replacement.sessionToken;
+        if (replacement.extra && key === 'sessionToken') {
+          if (ctx.graphql) ctx.graphqlPairs.push({ sessionToken: replacement.sessionToken, ...replacement.extra });
+          else Object.assign(value, replacement.extra);
+        }
+      }
+    } else {
+      value[key] = replaceValue(item, replacements, ctx);
+    }
+  }
+  return value;
+}
+
+function replaceValue(item, replacements, ctx) {
+  if (typeof item === 'string') {
+    if (!replacements.has(item)) return item;
+    const replacement = replacements.get(item);
+    return replacement ? replacement.sessionToken : null;
+  }
+  return applyReplacements(item, replacements, ctx);
+}
+
+/** Rewrites `body` in place (and returns it). */
+async function rewriteBody(body, ctx) {
+  const tokens = new Set();
+  collectTokens(body, tokens);
+  const replacements = tokens.size ? await resolveReplacements(tokens, ctx) : new Map();
+  const result = applyReplacements(body, replacements, ctx);
+  if (ctx.graphql && ctx.graphqlPairs.length && result && typeof result === 'object' && !Array.isArray(result)) {
+    // GraphQL answers only the fields a query asked for; the pair travels in `extensions`.
+    result.extensions = { ...(result.extensions || {}), refreshTokens: ctx.graphqlPairs };
+  }
+  return result;
+}
+
+module.exports = { rewriteBody, needsRewrite, SESSION_TOKEN };
