@@ -1,0 +1,194 @@
+// parse-server-refresh-token: the token core (HS256 access tokens, rotating refresh tokens,
+// in-process revocation). Every error is an `Error` whose `code` is one of `ErrorCode`.
+
+/// <reference types="node" />
+
+/** Stable values of `err.code`. */
+export type ErrorCode =
+  | 'TOKEN_MALFORMED' // not a compact JWS we can read: segments, base64url, JSON, missing exp/sub/sid, crit, > 8192 bytes
+  | 'TOKEN_ALGORITHM_REJECTED' // header alg is not HS256 (none, HS512, RS256, ...)
+  | 'TOKEN_TYPE_REJECTED' // header typ is missing or not at+jwt
+  | 'TOKEN_KEY_UNKNOWN' // header kid missing or not in the key ring
+  | 'TOKEN_SIGNATURE_INVALID' // signature does not match
+  | 'TOKEN_ISSUER_REJECTED' // iss is not ours
+  | 'TOKEN_AUDIENCE_REJECTED' // aud (string or array) does not contain ours
+  | 'TOKEN_EXPIRED' // now >= exp + leeway
+  | 'TOKEN_NOT_YET_VALID' // now + leeway < nbf
+  | 'TOKEN_REVOKED' // the session (sid) is on the revocation list
+  | 'CLAIM_RESERVED' // a custom claim uses iss, aud, sub, sid, iat, exp, jti or nbf
+  | 'CLAIM_INVALID' // sub/sid missing or empty, claims not JSON-serialisable, token would exceed 8192 bytes
+  | 'REFRESH_TOKEN_MALFORMED' // not a refresh token of ours (inspectRefreshToken)
+  | 'INVALID_OPTION' // a wrong option; the message names it
+  | 'INVALID_ARGUMENT' // a wrong argument (sid too long, bad seed, generation out of range, ...)
+  | 'NOT_CONFIGURED'; // a module-level function was called before configure()
+
+export interface CodedError extends Error {
+  code: ErrorCode;
+}
+
+export declare const errorCodes: Readonly<{ [K in ErrorCode]: K }>;
+
+export interface KeyOptions {
+  /** Key id, 1 to 256 bytes, unique in the ring; goes into every token header. */
+  kid: string;
+  /** HS256 secret, at least 32 bytes (a string counts its UTF-8 bytes). */
+  secret: string | Buffer | Uint8Array;
+}
+
+export interface IssuerOptions {
+  /** A single HS256 secret, at least 32 bytes. Exactly one of `secret` and `keys`. */
+  secret?: string | Buffer | Uint8Array;
+  /** kid of `secret`; default "default". Ignored with `keys`. */
+  kid?: string;
+  /** A key ring: the first key signs, every key verifies (key rotation). */
+  keys?: KeyOptions[];
+  /** Required; every token's `iss`, checked exactly on verify. */
+  issuer: string;
+  /** Required; every token's `aud` (the Parse appId); on verify `aud` must be it or an array containing it. */
+  audience: string;
+  /** Access-token lifetime in seconds, integer 1..31536000. Default 1800. */
+  accessTokenTTL?: number;
+  /** Clock-skew allowance for exp/nbf in seconds, integer 0..300. Default 5. */
+  leeway?: number;
+  /** Maximum entries of the revocation list, integer 1..10000000. Default 100000. */
+  revocationCapacity?: number;
+  /**
+   * How many verified payloads keep their parsed claims object (JavaScript side), integer
+   * 0..1000000; 0 turns it off. Default 1024. Verification itself is never cached: this only skips
+   * JSON.parse when a recently seen token comes back. Helps when the active tokens fit; with many
+   * more active tokens than entries, 0 is faster (see README, benchmark).
+   */
+  claimsCacheSize?: number;
+}
+
+/** Claims for a new access token: `sub` (user objectId), `sid` (_Session objectId), plus custom claims. */
+export interface NewClaims {
+  sub: string;
+  sid: string;
+  [custom: string]: unknown;
+}
+
+export interface AccessToken {
+  /** The JWT: header {"alg":"HS256","typ":"at+jwt","kid":...}. */
+  accessToken: string;
+  /** Seconds until expiry (RFC 6749 expires_in). */
+  expiresIn: number;
+  /** Expiry, epoch seconds (the exp claim). */
+  expiresAt: number;
+  /** The token's unique id: 128 random bits, base64url. */
+  jti: string;
+}
+
+/** The verified claims. */
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string | string[];
+  sub: string;
+  sid: string;
+  iat?: number;
+  exp: number;
+  jti?: string;
+  nbf?: number;
+  [custom: string]: unknown;
+}
+
+/** A refresh token and what the server stores for it. */
+export interface RefreshToken {
+  /** Give to the client (base64url). Never store it. */
+  token: string;
+  /** base64url SHA-256 of token (43 characters): store it, look up by it. */
+  hash: string;
+  /** Rotation counter of the chain. */
+  generation: number;
+}
+
+export interface NewRefreshToken extends RefreshToken {
+  /** The chain's random 256-bit seed (base64url, 43 characters): store it with the session. */
+  seed: string;
+  generation: 0;
+}
+
+/** Where a chain stands, as stored server-side. */
+export interface RefreshChain {
+  sid: string;
+  seed: string;
+  generation: number;
+}
+
+export interface RefreshTokenInfo {
+  sid: string;
+  generation: number;
+}
+
+/** One key ring and policy. Several may live in one process; each has its own revocation list. */
+export declare class TokenIssuer {
+  /** @throws {CodedError} INVALID_OPTION, with a message naming the option. */
+  constructor(options: IssuerOptions);
+
+  /**
+   * Signs an access token. Custom claims may not use a reserved name.
+   * @throws {CodedError} CLAIM_INVALID, CLAIM_RESERVED
+   */
+  createJWT(claims: NewClaims): AccessToken;
+
+  /**
+   * Verifies an access token and returns its claims. Checks, in order: shape, header (alg HS256,
+   * typ at+jwt, kid in the ring), signature, iss, aud, exp/nbf (with leeway), revocation.
+   * @throws {CodedError} TOKEN_*
+   */
+  verifyAccessToken(token: string): AccessTokenClaims;
+
+  /** Starts a chain for a session (sid 1..64 bytes): generation 0, a fresh seed. @throws INVALID_ARGUMENT */
+  createRefreshToken(sid: string): NewRefreshToken;
+
+  /** The chain's token of `generation` again (deterministic, under the signing key). @throws INVALID_ARGUMENT */
+  deriveRefreshToken(chain: RefreshChain): RefreshToken;
+
+  /** The successor of `chain.generation`: generation + 1. @throws INVALID_ARGUMENT */
+  rotateRefreshToken(chain: RefreshChain): RefreshToken;
+
+  /** Reads sid and generation from a token (not authenticated: follow with verifyRefreshToken). @throws REFRESH_TOKEN_MALFORMED */
+  inspectRefreshToken(token: string): RefreshTokenInfo;
+
+  /** True iff the token is genuine for this seed (its own sid and generation) under any ring key. Constant time. @throws INVALID_ARGUMENT for a bad seed */
+  verifyRefreshToken(token: string, seed: string): boolean;
+
+  /** base64url SHA-256 of the token, 43 characters. */
+  hashRefreshToken(token: string): string;
+
+  /** Constant-time comparison of the token's hash with a stored hash. */
+  refreshTokenMatches(token: string, hash: string): boolean;
+
+  /** Rejects the session's access tokens (TOKEN_REVOKED) until `untilEpochSeconds`; the entry then drops itself. */
+  revoke(sid: string, untilEpochSeconds: number): void;
+
+  isRevoked(sid: string): boolean;
+
+  /** Benchmark floor: nanoseconds per verifyAccessToken(token), run in a Rust loop with no napi crossing. */
+  benchVerifyFloor(token: string, iterations?: number): number;
+
+  /** Benchmark floor: nanoseconds per createJWT({ sub, sid }), run in a Rust loop with no napi crossing. */
+  benchSignFloor(iterations?: number, sub?: string, sid?: string): number;
+}
+
+/**
+ * Sets, or replaces (key rotation), the process-wide default issuer used by the functions below.
+ * The process-wide revocation list survives a replacement. Returns the new default issuer.
+ * @throws {CodedError} INVALID_OPTION
+ */
+export declare function configure(options: IssuerOptions): TokenIssuer;
+
+// The default issuer's methods. Each throws NOT_CONFIGURED before configure().
+export declare function createJWT(claims: NewClaims): AccessToken;
+export declare function verifyAccessToken(token: string): AccessTokenClaims;
+export declare function createRefreshToken(sid: string): NewRefreshToken;
+export declare function deriveRefreshToken(chain: RefreshChain): RefreshToken;
+export declare function rotateRefreshToken(chain: RefreshChain): RefreshToken;
+export declare function inspectRefreshToken(token: string): RefreshTokenInfo;
+export declare function verifyRefreshToken(token: string, seed: string): boolean;
+export declare function hashRefreshToken(token: string): string;
+export declare function refreshTokenMatches(token: string, hash: string): boolean;
+export declare function revoke(sid: string, untilEpochSeconds: number): void;
+export declare function isRevoked(sid: string): boolean;
+export declare function benchVerifyFloor(token: string, iterations?: number): number;
+export declare function benchSignFloor(iterations?: number): number;

@@ -1,0 +1,302 @@
+'use strict';
+// parse-server-refresh-token: the token core. Hand-written on top of the generated napi loader
+// (binding.js): JavaScript-side type checks and conversions, one native call per operation.
+// Every error thrown here or by the addon is an Error with a stable `code` (see index.d.ts).
+
+const native = require('./binding.js');
+
+const NAME = 'parse-server-refresh-token';
+const MAX_GENERATION = 0xffffffff;
+const JTI_LENGTH = 22; // 128 bits, base64url
+
+/** Stable `err.code` values. */
+const errorCodes = Object.freeze({
+  TOKEN_MALFORMED: 'TOKEN_MALFORMED',
+  TOKEN_ALGORITHM_REJECTED: 'TOKEN_ALGORITHM_REJECTED',
+  TOKEN_TYPE_REJECTED: 'TOKEN_TYPE_REJECTED',
+  TOKEN_KEY_UNKNOWN: 'TOKEN_KEY_UNKNOWN',
+  TOKEN_SIGNATURE_INVALID: 'TOKEN_SIGNATURE_INVALID',
+  TOKEN_ISSUER_REJECTED: 'TOKEN_ISSUER_REJECTED',
+  TOKEN_AUDIENCE_REJECTED: 'TOKEN_AUDIENCE_REJECTED',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  TOKEN_NOT_YET_VALID: 'TOKEN_NOT_YET_VALID',
+  TOKEN_REVOKED: 'TOKEN_REVOKED',
+  CLAIM_RESERVED: 'CLAIM_RESERVED',
+  CLAIM_INVALID: 'CLAIM_INVALID',
+  REFRESH_TOKEN_MALFORMED: 'REFRESH_TOKEN_MALFORMED',
+  INVALID_OPTION: 'INVALID_OPTION',
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  NOT_CONFIGURED: 'NOT_CONFIGURED',
+});
+
+function codedError(code, message) {
+  const error = new Error(message);
+  error.code = code;
+  return error;
+}
+
+const optionError = (name, problem) => codedError('INVALID_OPTION', `${NAME} option ${name} ${problem}`);
+const argumentError = (name, problem) => codedError('INVALID_ARGUMENT', `${NAME}: ${name} ${problem}`);
+
+// ---- options: JavaScript types are checked here; values, ranges and defaults in Rust (options.rs),
+// which names the option in its message. A wrong-typed number or string is handed over as NaN or ''
+// so that Rust reports it with the same message as an out-of-range value.
+
+function secretBuffer(name, value) {
+  if (typeof value === 'string') return { buffer: Buffer.from(value, 'utf8'), copied: true };
+  if (Buffer.isBuffer(value)) return { buffer: value, copied: false };
+  if (value instanceof Uint8Array) return { buffer: Buffer.from(value.buffer, value.byteOffset, value.byteLength), copied: false };
+  throw optionError(name, 'must be a string or a Buffer of at least 32 bytes');
+}
+
+const asNumber = value => (value == null ? undefined : typeof value === 'number' ? value : Number.NaN);
+const asString = value => (value == null ? undefined : typeof value === 'string' ? value : '');
+
+function nativeOptions(options, shared) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw codedError('INVALID_OPTION', `${NAME} options must be an object`);
+  }
+  const copies = [];
+  const secret = name => {
+    const { buffer, copied } = secretBuffer(name, options[name]);
+    if (copied) copies.push(buffer);
+    return buffer;
+  };
+  const result = {
+    issuer: asString(options.issuer),
+    audience: asString(options.audience),
+    accessTokenTTL: asNumber(options.accessTokenTTL),
+    leeway: asNumber(options.leeway),
+    revocationCapacity: asNumber(options.revocationCapacity),
+    sharedRevocationList: shared,
+  };
+  if (options.secret != null) result.secret = secret('secret');
+  if (options.kid != null) result.kid = asString(options.kid);
+  if (options.keys != null) {
+    if (!Array.isArray(options.keys)) throw optionError('keys', 'must be an array of { kid, secret }');
+    result.keys = options.keys.map((key, i) => {
+      if (key === null || typeof key !== 'object') throw optionError(`keys[${i}]`, 'must be an object { kid, secret }');
+      const { buffer, copied } = secretBuffer(`keys[${i}].secret`, key.secret);
+      if (copied) copies.push(buffer);
+      return { kid: typeof key.kid === 'string' ? key.kid : '', secret: buffer };
+    });
+  }
+  return { options: result, copies };
+}
+
+function createNative(options, shared) {
+  const { options: normalized, copies } = nativeOptions(options, shared);
+  try {
+    return native.createIssuer(normalized);
+  } finally {
+    // Secrets given as strings were copied into Buffers for the addon, which keeps only keyed
+    // HMAC state: wipe the copies rather than leave them to the garbage collector.
+    for (const buffer of copies) buffer.fill(0);
+  }
+}
+
+// ---- arguments
+
+function stringArgument(name, value) {
+  if (typeof value !== 'string') throw argumentError(name, 'must be a string');
+  return value;
+}
+
+function chainArgument(chain) {
+  if (chain === null || typeof chain !== 'object') throw argumentError('the argument', 'must be { sid, seed, generation }');
+  const { sid, seed, generation } = chain;
+  stringArgument('sid', sid);
+  stringArgument('seed', seed);
+  if (!Number.isInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
+    throw argumentError('generation', `must be an integer from 0 to ${MAX_GENERATION}`);
+  }
+  return chain;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The custom claims (everything but sub and sid) as JSON text, or undefined when there are none. */
+function customClaimsJSON(claims) {
+  for (const name in claims) {
+    if (name !== 'sub' && name !== 'sid' && hasOwn.call(claims, name)) {
+      const { sub, sid, ...custom } = claims;
+      try {
+        return JSON.stringify(custom);
+      } catch (error) {
+        throw codedError('CLAIM_INVALID', `${NAME}: custom claims must be JSON-serialisable (${error.message})`);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Verified payload JSON -> claims object. A client sends the same access token on every request
+ * for its lifetime, and JSON.parse costs more than the whole Rust verification, so the parsed
+ * object of a recent payload is kept (bounded) and each caller gets its own
+ * shallow copy; when full it starts over. Only flat payloads (no nested object or array, e.g. an `aud` array) are kept, so no
+ * caller can reach another caller's mutable data. This caches no verification result: the key is
+ * the payload Rust just verified.
+ */
+class ClaimsCache {
+  #map = new Map();
+  #size;
+
+  constructor(size) {
+    this.#size = size;
+  }
+
+  get(json) {
+    if (this.#size === 0) return JSON.parse(json);
+    const cached = this.#map.get(json);
+    if (cached !== undefined) return { ...cached };
+    const claims = JSON.parse(json);
+    if (json.indexOf('{', 1) === -1 && json.indexOf('[') === -1) {
+      if (this.#map.size >= this.#size) this.#map.clear(); // cheaper than evicting one by one
+      this.#map.set(json, claims);
+      return { ...claims };
+    }
+    return claims;
+  }
+}
+
+const CLAIMS_CACHE_SIZE = 1024;
+
+function claimsCacheSize(value) {
+  if (value == null) return CLAIMS_CACHE_SIZE;
+  if (!Number.isInteger(value) || value < 0 || value > 1000000) throw optionError('claimsCacheSize', 'must be an integer from 0 to 1000000');
+  return value;
+}
+const SHARED = Symbol('shared revocation list');
+
+/**
+ * One key ring and policy. Several may live in one process; each has its own revocation list,
+ * except the default issuer of `configure`, which uses the process-wide one.
+ */
+class TokenIssuer {
+  #native; // the addon's External handle
+  #ttl;
+  #claims;
+
+  constructor(options, internal) {
+    this.#native = createNative(options, internal === SHARED);
+    this.#ttl = native.accessTokenTtl(this.#native);
+    this.#claims = new ClaimsCache(claimsCacheSize(options.claimsCacheSize));
+  }
+
+  createJWT(claims) {
+    if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
+      throw codedError('CLAIM_INVALID', `${NAME}: claims must be an object with sub and sid`);
+    }
+    const { sub, sid } = claims;
+    if (typeof sub !== 'string' || sub === '') throw codedError('CLAIM_INVALID', 'Claim sub must be a non-empty string');
+    if (typeof sid !== 'string' || sid === '') throw codedError('CLAIM_INVALID', 'Claim sid must be a non-empty string');
+    const now = Math.floor(Date.now() / 1000);
+    // The addon returns the 22-character jti followed by the token (one string crossing).
+    const jtiAndToken = native.createJWT(this.#native, sub, sid, customClaimsJSON(claims), now);
+    return {
+      accessToken: jtiAndToken.slice(JTI_LENGTH),
+      expiresIn: this.#ttl,
+      expiresAt: now + this.#ttl,
+      jti: jtiAndToken.slice(0, JTI_LENGTH),
+    };
+  }
+
+  verifyAccessToken(token) {
+    if (typeof token !== 'string') throw codedError('TOKEN_MALFORMED', 'Token is malformed');
+    // Every call verifies fully in Rust (signature, claims, clock, revocation); only turning the
+    // verified payload JSON into an object is memoised, see ClaimsCache.
+    return this.#claims.get(native.verifyAccessTokenJson(this.#native, token));
+  }
+
+  createRefreshToken(sid) {
+    return native.createRefreshToken(this.#native, stringArgument('sid', sid));
+  }
+
+  deriveRefreshToken(chain) {
+    const { sid, seed, generation } = chainArgument(chain);
+    return native.deriveRefreshToken(this.#native, sid, seed, generation);
+  }
+
+  rotateRefreshToken(chain) {
+    const { sid, seed, generation } = chainArgument(chain);
+    return native.rotateRefreshToken(this.#native, sid, seed, generation);
+  }
+
+  inspectRefreshToken(token) {
+    if (typeof token !== 'string') throw codedError('REFRESH_TOKEN_MALFORMED', 'Refresh token is malformed');
+    return native.inspectRefreshToken(this.#native, token);
+  }
+
+  verifyRefreshToken(token, seed) {
+    stringArgument('seed', seed);
+    return typeof token === 'string' && native.verifyRefreshToken(this.#native, token, seed);
+  }
+
+  hashRefreshToken(token) {
+    return native.hashRefreshToken(this.#native, stringArgument('token', token));
+  }
+
+  refreshTokenMatches(token, hash) {
+    return typeof token === 'string' && typeof hash === 'string' && native.refreshTokenMatches(this.#native, token, hash);
+  }
+
+  revoke(sid, untilEpochSeconds) {
+    stringArgument('sid', sid);
+    if (typeof untilEpochSeconds !== 'number') throw argumentError('untilEpochSeconds', 'must be a number');
+    native.revoke(this.#native, sid, untilEpochSeconds);
+  }
+
+  isRevoked(sid) {
+    return typeof sid === 'string' && native.isRevoked(this.#native, sid);
+  }
+
+  /** Benchmark floor: ns per verify of `token` in a Rust loop (no napi crossing). */
+  benchVerifyFloor(token, iterations = 100000) {
+    return native.benchVerifyFloor(this.#native, stringArgument('token', token), iterations);
+  }
+
+  /** Benchmark floor: ns per createJWT({ sub, sid }) in a Rust loop (no napi crossing). */
+  benchSignFloor(iterations = 100000, sub = 'benchmarkUser', sid = 'benchmarkSid') {
+    return native.benchSignFloor(this.#native, sub, sid, iterations);
+  }
+}
+
+// ---- the process-wide default issuer
+
+let defaultIssuer = null;
+
+/**
+ * Sets (or replaces, e.g. for key rotation) the default issuer. The revocation list survives a
+ * replacement. Returns the new default issuer.
+ */
+function configure(options) {
+  defaultIssuer = new TokenIssuer(options, SHARED);
+  return defaultIssuer;
+}
+
+function current() {
+  if (defaultIssuer === null) throw codedError('NOT_CONFIGURED', `${NAME}: call configure(options) first`);
+  return defaultIssuer;
+}
+
+const core = {
+  TokenIssuer,
+  configure,
+  errorCodes,
+  createJWT: claims => current().createJWT(claims),
+  verifyAccessToken: token => current().verifyAccessToken(token),
+  createRefreshToken: sid => current().createRefreshToken(sid),
+  deriveRefreshToken: chain => current().deriveRefreshToken(chain),
+  rotateRefreshToken: chain => current().rotateRefreshToken(chain),
+  inspectRefreshToken: token => current().inspectRefreshToken(token),
+  verifyRefreshToken: (token, seed) => current().verifyRefreshToken(token, seed),
+  hashRefreshToken: token => current().hashRefreshToken(token),
+  refreshTokenMatches: (token, hash) => current().refreshTokenMatches(token, hash),
+  revoke: (sid, untilEpochSeconds) => current().revoke(sid, untilEpochSeconds),
+  isRevoked: sid => current().isRevoked(sid),
+  benchVerifyFloor: (token, iterations) => current().benchVerifyFloor(token, iterations),
+  benchSignFloor: iterations => current().benchSignFloor(iterations),
+};
+
+module.exports = { ...core, ...require('./lib') };

@@ -1,0 +1,262 @@
+//! Access-token claims: writing them when we sign, reading the registered ones when we verify.
+//!
+//! Signing writes the payload JSON directly (the `iss`/`aud` prefix is encoded once per issuer).
+//! Verifying parses only the registered claims into borrowed, typed fields; custom claims are
+//! skipped by the parser and reach JavaScript untouched inside the validated payload JSON.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorCode};
+
+/// Claims the issuer sets itself; a custom claim may not use these names.
+pub const RESERVED_CLAIMS: [&str; 8] = ["iss", "aud", "sub", "sid", "iat", "exp", "jti", "nbf"];
+
+/// `aud`: one string or an array of strings (RFC 7519 4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience<'a> {
+  One(Cow<'a, str>),
+  Many(Vec<Cow<'a, str>>),
+}
+
+impl Audience<'_> {
+  pub fn contains(&self, audience: &str) -> bool {
+    match self {
+      Audience::One(a) => a == audience,
+      Audience::Many(list) => list.iter().any(|a| a == audience),
+    }
+  }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Audience<'a> {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct AudienceVisitor;
+    impl<'de> Visitor<'de> for AudienceVisitor {
+      type Value = Audience<'de>;
+      fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an array of strings")
+      }
+      fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Audience::One(Cow::Borrowed(v)))
+      }
+      fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Audience::One(Cow::Owned(v.to_owned())))
+      }
+      fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut list = Vec::new();
+        while let Some(item) = seq.next_element::<BorrowedStr<'de>>()? {
+          list.push(item.0);
+        }
+        Ok(Audience::Many(list))
+      }
+    }
+    deserializer.deserialize_any(AudienceVisitor)
+  }
+}
+
+/// A string that borrows from the input when it has no escapes (serde's own `Cow<str>` always
+/// allocates).
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    struct StrVisitor;
+    impl<'de> Visitor<'de> for StrVisitor {
+      type Value = BorrowedStr<'de>;
+      fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+      }
+      fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(BorrowedStr(Cow::Borrowed(v)))
+      }
+      fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(BorrowedStr(Cow::Owned(v.to_owned())))
+      }
+      fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(BorrowedStr(Cow::Owned(v)))
+      }
+    }
+    deserializer.deserialize_str(StrVisitor)
+  }
+}
+
+fn optional_str<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+  Ok(Option::<BorrowedStr<'de>>::deserialize(deserializer)?.map(|s| s.0))
+}
+
+/// The registered claims of a token, typed. Unknown members are skipped, duplicates rejected.
+#[derive(Debug, Deserialize)]
+pub struct RegisteredClaims<'a> {
+  #[serde(borrow, default, deserialize_with = "optional_str")]
+  pub iss: Option<Cow<'a, str>>,
+  #[serde(borrow, default)]
+  pub aud: Option<Audience<'a>>,
+  #[serde(borrow, default, deserialize_with = "optional_str")]
+  pub sub: Option<Cow<'a, str>>,
+  #[serde(borrow, default, deserialize_with = "optional_str")]
+  pub sid: Option<Cow<'a, str>>,
+  #[serde(borrow, default, deserialize_with = "optional_str")]
+  pub jti: Option<Cow<'a, str>>,
+  #[serde(default)]
+  pub iat: Option<f64>,
+  #[serde(default)]
+  pub exp: Option<f64>,
+  #[serde(default)]
+  pub nbf: Option<f64>,
+}
+
+impl<'a> RegisteredClaims<'a> {
+  /// Parses a payload. It must be a JSON object; registered claims must have their types; `exp`,
+  /// `sub` and `sid` must be present (a token without `exp` would never expire; `sub` and `sid`
+  /// are what the Parse layer looks up). Anything else is `TOKEN_MALFORMED`.
+  pub fn parse(payload: &'a [u8]) -> Result<Self, Error> {
+    if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+      return Err(ErrorCode::TokenMalformed.into());
+    }
+    let claims: RegisteredClaims<'a> = serde_json::from_slice(payload).map_err(|_| ErrorCode::TokenMalformed)?;
+    if claims.exp.is_none() || claims.sub.is_none() || claims.sid.is_none() {
+      return Err(ErrorCode::TokenMalformed.into());
+    }
+    Ok(claims)
+  }
+}
+
+/// Custom claims for one token, parsed from a JSON object and checked against `RESERVED_CLAIMS`.
+#[derive(Debug, Default)]
+pub struct CustomClaims(Map<String, Value>);
+
+impl CustomClaims {
+  pub fn parse(json: &str) -> Result<Self, Error> {
+    let map: Map<String, Value> = serde_json::from_str(json)
+      .map_err(|_| Error::new(ErrorCode::ClaimInvalid, "Custom claims must be a JSON object"))?;
+    for name in map.keys() {
+      if RESERVED_CLAIMS.contains(&name.as_str()) {
+        return Err(Error::new(ErrorCode::ClaimReserved, format!("Claim {name} is reserved and set by the issuer")));
+      }
+    }
+    Ok(CustomClaims(map))
+  }
+
+  pub fn len(&self) -> usize {
+    self.0.len()
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.0.is_empty()
+  }
+}
+
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+  // Writing a &str into a Vec cannot fail.
+  let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// The part of every payload that is fixed per issuer: `{"iss":...,"aud":...,"sub":`.
+pub(crate) fn payload_prefix(issuer: &str, audience: &str) -> Vec<u8> {
+  let mut out = Vec::with_capacity(32 + issuer.len() + audience.len());
+  out.extend_from_slice(br#"{"iss":"#);
+  push_json_str(&mut out, issuer);
+  out.extend_from_slice(br#","aud":"#);
+  push_json_str(&mut out, audience);
+  out.extend_from_slice(br#","sub":"#);
+  out
+}
+
+/// The claims of one new token.
+pub(crate) struct NewClaims<'a> {
+  pub sub: &'a str,
+  pub sid: &'a str,
+  pub iat: u64,
+  pub exp: u64,
+  pub jti: &'a str,
+  pub custom: Option<&'a CustomClaims>,
+}
+
+/// Writes the payload JSON: prefix, then sub, sid, iat, exp, jti, then custom claims.
+pub(crate) fn write_payload(prefix: &[u8], claims: &NewClaims<'_>, out: &mut Vec<u8>) {
+  out.extend_from_slice(prefix);
+  push_json_str(out, claims.sub);
+  out.extend_from_slice(br#","sid":"#);
+  push_json_str(out, claims.sid);
+  out.extend_from_slice(br#","iat":"#);
+  out.extend_from_slice(claims.iat.to_string().as_bytes());
+  out.extend_from_slice(br#","exp":"#);
+  out.extend_from_slice(claims.exp.to_string().as_bytes());
+  out.extend_from_slice(br#","jti":""#);
+  out.extend_from_slice(claims.jti.as_bytes()); // base64url: nothing to escape
+  out.push(b'"');
+  if let Some(custom) = claims.custom {
+    for (name, value) in &custom.0 {
+      out.push(b',');
+      push_json_str(out, name);
+      out.push(b':');
+      let _ = serde_json::to_writer(&mut *out, value);
+    }
+  }
+  out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn payload_is_valid_json_with_all_claims() {
+    let custom = CustomClaims::parse(r#"{"role":"admin","n":[1,2],"q":"\"x\""}"#).unwrap();
+    let mut out = Vec::new();
+    let claims = NewClaims { sub: "u\"1", sid: "s1", iat: 10, exp: 20, jti: "abc", custom: Some(&custom) };
+    write_payload(&payload_prefix("https://iss", "app"), &claims, &mut out);
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+      v,
+      serde_json::json!({"iss":"https://iss","aud":"app","sub":"u\"1","sid":"s1","iat":10,"exp":20,"jti":"abc","role":"admin","n":[1,2],"q":"\"x\""})
+    );
+  }
+
+  #[test]
+  fn custom_claims_cannot_override_reserved_ones() {
+    for name in RESERVED_CLAIMS {
+      let err = CustomClaims::parse(&format!(r#"{{"{name}":1}}"#)).unwrap_err();
+      assert_eq!(err.code(), ErrorCode::ClaimReserved);
+      assert!(err.message().contains(name));
+    }
+    assert_eq!(CustomClaims::parse("[1]").unwrap_err().code(), ErrorCode::ClaimInvalid);
+    assert_eq!(CustomClaims::parse("nope").unwrap_err().code(), ErrorCode::ClaimInvalid);
+    assert!(CustomClaims::parse("{}").unwrap().is_empty());
+  }
+
+  #[test]
+  fn registered_claims_parse_and_borrow() {
+    let json = br#"{"iss":"i","aud":["x","app"],"sub":"u","sid":"s","iat":1,"exp":2.5,"jti":"j","custom":{"a":1}}"#;
+    let c = RegisteredClaims::parse(json).unwrap();
+    assert!(matches!(c.iss, Some(Cow::Borrowed("i"))));
+    assert!(c.aud.as_ref().unwrap().contains("app"));
+    assert!(!c.aud.as_ref().unwrap().contains("y"));
+    assert_eq!(c.exp, Some(2.5));
+    assert!(c.nbf.is_none());
+    let one = RegisteredClaims::parse(br#"{"aud":"app","sub":"u","sid":"s","exp":2}"#).unwrap();
+    assert_eq!(one.aud, Some(Audience::One(Cow::Borrowed("app"))));
+  }
+
+  #[test]
+  fn registered_claims_reject_bad_shapes() {
+    for json in [
+      &br#"{"sub":"u","sid":"s"}"#[..],                       // no exp
+      br#"{"exp":1,"sid":"s"}"#,                               // no sub
+      br#"{"exp":1,"sub":"u"}"#,                               // no sid
+      br#"{"exp":"1","sub":"u","sid":"s"}"#,                   // exp not a number
+      br#"{"exp":1,"sub":"u","sid":"s","aud":5}"#,             // aud not a string
+      br#"{"exp":1,"sub":"u","sid":"s","aud":[5]}"#,           // aud item not a string
+      br#"{"exp":1,"exp":2,"sub":"u","sid":"s"}"#,             // duplicate
+      br#"[1,"u","s"]"#,                                       // not an object
+      br#"{"exp":1e999,"sub":"u","sid":"s"}"#,                 // out of range
+      b"\xff",
+    ] {
+      assert_eq!(RegisteredClaims::parse(json).unwrap_err().code(), ErrorCode::TokenMalformed, "{}", String::from_utf8_lossy(json));
+    }
+  }
+}

@@ -1,0 +1,129 @@
+//! The JOSE header. We produce exactly `{"alg":"HS256","typ":"at+jwt","kid":<kid>}` (RFC 9068).
+//! Tokens carrying that exact encoding skip parsing (`KeyRing::match_header_segment`); any other
+//! encoding (another member order, extra members, as other JOSE libraries write it) is parsed
+//! and checked here, so each rejection gets its precise code.
+
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::base64url;
+use crate::error::{Error, ErrorCode};
+use crate::keys::{KeyRing, SigningKey};
+
+/// The only algorithm we sign with and accept.
+pub const ALGORITHM: &str = "HS256";
+/// RFC 9068 access-token type.
+pub const TOKEN_TYPE: &str = "at+jwt";
+
+/// The base64url header segment for `kid`.
+pub(crate) fn encoded_header(kid: &str) -> String {
+  let mut json = String::with_capacity(48 + kid.len());
+  json.push_str(r#"{"alg":"HS256","typ":"at+jwt","kid":"#);
+  json.push_str(&serde_json::to_string(kid).unwrap_or_default());
+  json.push('}');
+  base64url::encode(json.as_bytes())
+}
+
+#[derive(Deserialize)]
+struct RawHeader<'a> {
+  #[serde(borrow, default)]
+  alg: Option<Cow<'a, str>>,
+  #[serde(borrow, default)]
+  typ: Option<Cow<'a, str>>,
+  #[serde(borrow, default)]
+  kid: Option<Cow<'a, str>>,
+  #[serde(default)]
+  crit: Option<IgnoredAny>,
+}
+
+/// `typ` is a media type, compared case-insensitively; `application/` may be omitted (RFC 7515 4.1.9).
+fn is_access_token_type(typ: &str) -> bool {
+  let bare = match typ.get(..12) {
+    Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+    _ => typ,
+  };
+  bare.eq_ignore_ascii_case(TOKEN_TYPE)
+}
+
+/// Decodes and checks a header that is not byte-for-byte ours. Order: JSON object, alg, typ,
+/// crit, kid.
+pub(crate) fn check_header<'r>(segment: &[u8], ring: &'r KeyRing) -> Result<&'r SigningKey, Error> {
+  let json = base64url::decode(segment).ok_or(ErrorCode::TokenMalformed)?;
+  if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    return Err(ErrorCode::TokenMalformed.into());
+  }
+  // Duplicate members are an error in serde's derived struct visitor: malformed.
+  let header: RawHeader<'_> = serde_json::from_slice(&json).map_err(|_| ErrorCode::TokenMalformed)?;
+  match header.alg.as_deref() {
+    None => return Err(ErrorCode::TokenMalformed.into()),
+    Some(ALGORITHM) => {}
+    Some(_) => return Err(ErrorCode::TokenAlgorithmRejected.into()),
+  }
+  match header.typ.as_deref() {
+    Some(typ) if is_access_token_type(typ) => {}
+    _ => return Err(ErrorCode::TokenTypeRejected.into()),
+  }
+  // We implement no JWS extension, so RFC 7515 4.1.11 says a token that marks any as critical
+  // must be rejected. It is not a shape we can process: malformed.
+  if header.crit.is_some() {
+    return Err(ErrorCode::TokenMalformed.into());
+  }
+  let kid = header.kid.ok_or(ErrorCode::TokenKeyUnknown)?;
+  ring.find(&kid).ok_or_else(|| ErrorCode::TokenKeyUnknown.into())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::keys::SigningKey;
+
+  fn ring() -> KeyRing {
+    KeyRing::new(vec![SigningKey::new("k1", &[1u8; 32]), SigningKey::new("k2", &[2u8; 32])])
+  }
+
+  fn seg(json: &str) -> String {
+    base64url::encode(json.as_bytes())
+  }
+
+  fn code(json: &str) -> ErrorCode {
+    check_header(seg(json).as_bytes(), &ring()).map(|_| ()).unwrap_err().code()
+  }
+
+  #[test]
+  fn our_header_is_exact() {
+    let decoded = base64url::decode(encoded_header("k1").as_bytes()).unwrap();
+    assert_eq!(decoded, br#"{"alg":"HS256","typ":"at+jwt","kid":"k1"}"#);
+    let escaped = base64url::decode(encoded_header("a\"b").as_bytes()).unwrap();
+    assert_eq!(escaped, br#"{"alg":"HS256","typ":"at+jwt","kid":"a\"b"}"#);
+  }
+
+  #[test]
+  fn other_member_orders_are_accepted() {
+    let ring = ring();
+    let key = check_header(seg(r#"{"kid":"k2","typ":"at+jwt","alg":"HS256"}"#).as_bytes(), &ring).unwrap();
+    assert_eq!(key.kid(), "k2");
+    let key = check_header(seg(r#"{ "alg": "HS256", "typ": "application/AT+JWT", "kid": "k1", "x": [1] }"#).as_bytes(), &ring).unwrap();
+    assert_eq!(key.kid(), "k1");
+  }
+
+  #[test]
+  fn rejections_have_precise_codes() {
+    assert_eq!(code(r#"{"alg":"none","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
+    assert_eq!(code(r#"{"alg":"HS512","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
+    assert_eq!(code(r#"{"alg":"RS256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
+    assert_eq!(code(r#"{"alg":"hs256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
+    assert_eq!(code(r#"{"typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenMalformed);
+    assert_eq!(code(r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#), ErrorCode::TokenTypeRejected);
+    assert_eq!(code(r#"{"alg":"HS256","kid":"k1"}"#), ErrorCode::TokenTypeRejected);
+    assert_eq!(code(r#"{"alg":"HS256","typ":"at+jwt","kid":"k3"}"#), ErrorCode::TokenKeyUnknown);
+    assert_eq!(code(r#"{"alg":"HS256","typ":"at+jwt"}"#), ErrorCode::TokenKeyUnknown);
+    assert_eq!(code(r#"{"alg":"HS256","typ":"at+jwt","kid":"k1","crit":["b64"],"b64":false}"#), ErrorCode::TokenMalformed);
+    assert_eq!(code(r#"{"alg":"HS256","alg":"HS256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenMalformed);
+    assert_eq!(code(r#"["HS256","at+jwt","k1"]"#), ErrorCode::TokenMalformed);
+    assert_eq!(code(r#"{"alg":256}"#), ErrorCode::TokenMalformed);
+    assert_eq!(code("not json"), ErrorCode::TokenMalformed);
+    assert_eq!(check_header(b"e30=", &ring()).map(|_| ()).unwrap_err().code(), ErrorCode::TokenMalformed);
+  }
+}
