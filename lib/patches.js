@@ -6,7 +6,7 @@
 // not opt in (looked up by appId), and installing twice changes nothing.
 const { parseServerModules } = require('./parse');
 const { isAccessToken } = require('./plugin');
-const { FIELD_NAMES } = require('./sessions');
+const { FIELD_NAMES, toSession } = require('./sessions');
 const { MESSAGES, invalidSession, parseError } = require('./errors');
 const registry = require('./registry');
 
@@ -20,6 +20,7 @@ function install() {
   patchSessionWrites(modules);
   patchLiveQuery(modules);
   patchLogOut(modules);
+  patchPasswordChangeRevocation(modules);
   modules.Auth[INSTALLED] = true;
 }
 
@@ -137,6 +138,25 @@ function patchLogOut({ UsersRouter }) {
     const session = plugin && typeof token === 'string' && token ? await plugin.store.byToken(req.config, token) : null;
     const result = await original.call(this, req);
     if (session) await plugin.sessionEnded(session, 'logout');
+    return result;
+  };
+}
+
+/**
+ * A password change or reset deletes the user's sessions (revokeSessionOnPasswordReset); we also put
+ * them on this instance's revocation list, so their access tokens stop here at once.
+ */
+function patchPasswordChangeRevocation({ RestWrite }) {
+  const original = RestWrite.prototype.handleFollowup;
+  RestWrite.prototype.handleFollowup = async function handleFollowupAndRevoke() {
+    const plugin = registry.forApp(this.config && this.config.appId);
+    if (!plugin || !this.storage || !this.storage.clearSessions || !this.config.revokeSessionOnPasswordReset) {
+      return original.apply(this, arguments);
+    }
+    const where = { user: { __type: 'Pointer', className: '_User', objectId: this.objectId() } };
+    const ended = (await this.config.database.find('_Session', where, {})).map(toSession);
+    const result = await original.apply(this, arguments);
+    for (const session of ended) await plugin.sessionEnded(session, 'password-change');
     return result;
   };
 }

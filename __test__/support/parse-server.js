@@ -3,6 +3,8 @@
 // run's embedded PostgreSQL, with or without the plugin. A process per server keeps Parse Server's
 // process-wide state (its global Parse SDK, its caches) apart, as in a real deployment.
 const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 const { Client } = require('pg');
@@ -47,6 +49,7 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
   const pluginOptions = tokens === false ? false : { secret: SECRET, ...tokens };
   const config = { appId: APP_ID, masterKey: MASTER_KEY, javascriptKey: JAVASCRIPT_KEY, restAPIKey: REST_KEY, databaseURI, tokens: pluginOptions, server, cloud, hooks, claims, port };
   const child = spawn(process.execPath, [path.join(__dirname, 'server-process.js')], {
+    cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'psrt-server-')),
     env: { ...process.env, PSRT_SERVER_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -116,3 +119,13 @@ async function sessionRows(server) {
 }
 
 module.exports = { startParseServer, createDatabase, sessionRows, withClient, APP_ID, MASTER_KEY, JAVASCRIPT_KEY, REST_KEY, SECRET };
+
+/** Signs a compact JWS with HS256 by hand (node:crypto), to forge the tokens the server must refuse. */
+function signHS256(header, payload, secret = SECRET) {
+  const encode = value => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  const input = `${encode(header)}.${encode(payload)}`;
+  const signature = require('crypto').createHmac('sha256', secret).update(input).digest('base64url');
+  return `${input}.${signature}`;
+}
+
+module.exports.signHS256 = signHS256;

@@ -6,7 +6,7 @@
 const http = require('http');
 const path = require('path');
 const express = require('express');
-const { ParseServer, ParseGraphQLServer } = require('parse-server');
+const { ParseServer, ParseGraphQLServer, FileSystemAdapter } = require('parse-server');
 const { refreshTokens } = require('../..');
 
 const config = JSON.parse(process.env.PSRT_SERVER_CONFIG);
@@ -38,6 +38,8 @@ async function main() {
     liveQuery: { classNames: ['Note'] },
     masterKeyIps: ['0.0.0.0/0', '::/0'],
     allowClientClassCreation: true,
+    // Files on the local disk (the process runs in a temporary directory): GridFS needs MongoDB.
+    filesAdapter: new FileSystemAdapter(),
     cloud: config.cloud ? require(path.resolve(config.cloud))(() => tokens) : undefined,
     ...config.server,
   };
