@@ -72,10 +72,11 @@ async function main() {
     console.log(`\n${signal}: stopping Parse Server, then PostgreSQL.`);
     try {
       await liveQuery.shutdown();
-      const closed = new Promise(resolve => httpServer.close(resolve));
+      // handleShutdown closes `api.server` (set by startApp only), then the database pool.
+      api.server = httpServer;
+      const closed = api.handleShutdown();
       httpServer.closeAllConnections();
       await closed;
-      await api.handleShutdown();
       await new Promise(resolve => setTimeout(resolve, 200)); // let the pool's sockets close first
       if (postgres) await postgres.stop();
       process.exit(0);

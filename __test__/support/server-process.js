@@ -58,10 +58,11 @@ async function main() {
     if (stopping) return;
     stopping = true;
     await liveQuery.shutdown();
-    const closed = new Promise(resolve => httpServer.close(resolve));
+    // handleShutdown closes `api.server` (set by startApp only), then the database pool.
+    api.server = httpServer;
+    const closed = api.handleShutdown();
     httpServer.closeAllConnections();
     await closed;
-    await api.handleShutdown();
     process.exit(0);
   });
   process.stdout.write(`READY ${port}\n`);
