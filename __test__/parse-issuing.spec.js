@@ -150,6 +150,37 @@ describe('issuing', () => {
     }
   });
 
+  test('a master-key listing of /sessions carries access tokens, not raw tokens', async () => {
+    const { response } = await signUp();
+    const r = await rest('GET', '/sessions', { master: true });
+    expect(r.status).toBe(200);
+    expectNoRawToken(r);
+    const own = r.body.results.find(row => row.user && row.user.objectId === response.body.objectId);
+    expect(server.verify(own.sessionToken).sid).toBe(own.objectId);
+  });
+
+  test('GraphQL logInWith and the sessions query leak no raw token', async () => {
+    const graphql = async (query, headers = {}) => {
+      const res = await fetch(server.graphqlURL, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Parse-Application-Id': server.appId, 'X-Parse-REST-API-Key': server.restKey, ...headers },
+        body: JSON.stringify({ query }),
+      });
+      const text = await res.text();
+      expect(text).not.toMatch(RAW_TOKEN);
+      return JSON.parse(text);
+    };
+    const logInWith = await graphql(`mutation { logInWith(input: { authData: { anonymous: { id: "gql-anon-${Date.now()}" } } }) { viewer { sessionToken user { objectId } } } }`);
+    const viewer = logInWith.data.logInWith.viewer;
+    const pair = logInWith.extensions.refreshTokens[0];
+    expect(viewer.sessionToken).toBe(pair.accessToken);
+    expectPair(pair);
+    const sessions = await graphql('{ sessions { edges { node { objectId sessionToken } } } }', { 'X-Parse-Session-Token': pair.accessToken });
+    expect(sessions.data.sessions.edges).toHaveLength(1);
+    expect(sessions.data.sessions.edges[0].node.objectId).toBe(server.verify(pair.accessToken).sid);
+    expect(sessions.data.sessions.edges[0].node.sessionToken).toBeNull();
+  });
+
   test('a cloud function that logs a user in hands the client a pair, not the raw token', async () => {
     const { username, password } = await signUp();
     const response = await rest('POST', '/functions/loginInCloud', { body: { username, password } });

@@ -15,13 +15,18 @@ function needsRewrite(serialized) {
   return MARKERS.some(marker => serialized.includes(marker));
 }
 
-function collectTokens(value, found) {
+// `asSessionToken` collects the tokens found under a `sessionToken` key: only there does the pair's
+// refresh token reach the client (see applyReplacements).
+function collectTokens(value, found, asSessionToken, key) {
   if (typeof value === 'string') {
-    if (SESSION_TOKEN.test(value)) found.add(value);
+    if (SESSION_TOKEN.test(value)) {
+      found.add(value);
+      if (key === 'sessionToken') asSessionToken.add(value);
+    }
   } else if (Array.isArray(value)) {
-    for (const item of value) collectTokens(item, found);
+    for (const item of value) collectTokens(item, found, asSessionToken);
   } else if (value && typeof value === 'object') {
-    for (const key of Object.keys(value)) collectTokens(value[key], found);
+    for (const name of Object.keys(value)) collectTokens(value[name], found, asSessionToken, name);
   }
 }
 
@@ -29,23 +34,32 @@ function collectTokens(value, found) {
  * What each raw token in the body becomes: `{ sessionToken, extra }` where `extra` holds the pair's
  * other fields (only for freshly issued or exchanged sessions), or `null` to drop the token.
  */
-async function resolveReplacements(tokens, ctx) {
+async function resolveReplacements(tokens, ctx, asSessionToken) {
   const { plugin, config } = ctx;
   const replacements = new Map();
+  const others = [];
   for (const token of tokens) {
     const issued = plugin.issued.take(token);
     if (issued) {
       replacements.set(token, pairReplacement(issued.access, issued.refreshToken, ctx));
     } else if (ctx.translated && token === ctx.translated.sessionToken) {
       replacements.set(token, { sessionToken: ctx.translated.accessToken, extra: null });
-    } else if (ctx.legacyToken === token) {
+    } else if (ctx.legacyToken === token && asSessionToken.has(token)) {
+      // The one-time exchange starts a chain only where its refresh token can be delivered; a legacy
+      // token elsewhere (e.g. a cloud function's result) just becomes an access token, below.
       const exchanged = await plugin.exchangeLegacy(config, token);
       replacements.set(token, exchanged ? pairReplacement(exchanged.access, exchanged.refreshToken, ctx) : null);
     } else {
-      const session = await plugin.store.byToken(config, token);
-      const access = session && session.userId ? await plugin.accessTokenFor(session) : null;
-      replacements.set(token, access ? { sessionToken: access.accessToken, extra: null } : null);
+      others.push(token);
     }
+  }
+  // Any other token (a master-key listing of /sessions, a token a cloud function returned): an
+  // access token for its session, all found in one query; a token with no session is dropped.
+  const sessions = others.length ? await plugin.store.byTokens(config, others) : new Map();
+  for (const token of others) {
+    const session = sessions.get(token);
+    const access = session && session.userId ? await plugin.accessTokenFor(session) : null;
+    replacements.set(token, access ? { sessionToken: access.accessToken, extra: null } : null);
   }
   return replacements;
 }
@@ -102,8 +116,9 @@ function replaceValue(item, replacements, ctx) {
 /** Rewrites `body` in place (and returns it). */
 async function rewriteBody(body, ctx) {
   const tokens = new Set();
-  collectTokens(body, tokens);
-  const replacements = tokens.size ? await resolveReplacements(tokens, ctx) : new Map();
+  const asSessionToken = new Set();
+  collectTokens(body, tokens, asSessionToken);
+  const replacements = tokens.size ? await resolveReplacements(tokens, ctx, asSessionToken) : new Map();
   const result = applyReplacements(body, replacements, ctx);
   if (ctx.graphql && ctx.graphqlPairs.length && result && typeof result === 'object' && !Array.isArray(result)) {
     // GraphQL answers only the fields a query asked for; the pair travels in `extensions`.

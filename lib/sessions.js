@@ -135,6 +135,13 @@ class SessionStore {
     return this.findOne(config, { sessionToken });
   }
 
+  /** sessionToken -> session, for the tokens that still have a session. */
+  async byTokens(config, sessionTokens) {
+    await this.ensureSchema(config);
+    const rows = await config.database.find('_Session', { sessionToken: { $in: sessionTokens } }, {});
+    return new Map(rows.map(row => [row.sessionToken, toSession(row)]));
+  }
+
   async findOne(config, where) {
     await this.ensureSchema(config);
     const rows = await config.database.find('_Session', where, { limit: 1 });
