@@ -2,8 +2,8 @@
 // `npm start`: Parse Server 9 with the plugin, REST at /parse, GraphQL at /graphql and LiveQuery on
 // the same port, on an embedded PostgreSQL kept in ./.data (or on DATABASE_URI if set).
 //
-// Environment: PORT (1337), DATABASE_URI, APP_ID, MASTER_KEY, TOKEN_SECRET, ACCESS_TOKEN_TTL (1800),
-// REUSE_INTERVAL (10). A second `npm start` with another PORT and the first one's DATABASE_URI joins
+// Environment: PORT (1337), DATABASE_URI, APP_ID, MASTER_KEY, TOKEN_SECRET, TOKEN_ISSUER,
+// ACCESS_TOKEN_TTL (1800), REUSE_INTERVAL (10), PG_PORT (5433, the embedded PostgreSQL's port). A second `npm start` with another PORT and the first one's DATABASE_URI joins
 // the same database.
 const http = require('http');
 const path = require('path');
@@ -37,6 +37,8 @@ async function main() {
   const serverURL = `http://127.0.0.1:${PORT}/parse`;
   const tokens = refreshTokens({
     secret,
+    // One issuer for every instance (the default, serverURL, differs by PORT here).
+    issuer: env.TOKEN_ISSUER || `parse-server-refresh-token-demo:${APP_ID}`,
     accessTokenTTL: intEnv('ACCESS_TOKEN_TTL', 1800),
     reuseInterval: intEnv('REUSE_INTERVAL', 10),
   });

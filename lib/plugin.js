@@ -38,7 +38,8 @@ class RefreshTokenPlugin {
       throw new Error('parse-server-refresh-token: one plugin instance serves one Parse Server app.');
     }
     const o = this.options;
-    const issuerName = o.issuer || parseOptions.serverURL;
+    // Instances behind one load balancer must share the issuer: set it, or share publicServerURL.
+    const issuerName = o.issuer || parseOptions.publicServerURL || parseOptions.serverURL;
     if (!issuerName) throw new Error('parse-server-refresh-token: option issuer is required when Parse Server has no serverURL.');
     this.appId = parseOptions.appId;
     const { TokenIssuer } = require('..'); // the native core's wrapper (index.js), loaded by now
