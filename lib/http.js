@@ -15,6 +15,8 @@ const { refresh, revoke } = require('./refresh');
 
 const REFRESH_PATH = '/users/refresh';
 const REVOKE_PATH = '/users/revoke';
+const REFRESH_NOT_FOR_JAVASCRIPT_KEY = "Refresh tokens are not available to JavaScript-key requests (javascriptKeyRefresh is 'none').";
+const LOGIN_ROUTE = /^\/login\/?$/i; // as Parse's matchesExactRoute(req.path, '/login')
 const CLIENT_KEYS = [
   ['clientKey', 'x-parse-client-key'],
   ['javascriptKey', 'x-parse-javascript-key'],
@@ -73,7 +75,9 @@ async function handle(plugin, graphql, req, res, next) {
   }
   const fromBody = !req.headers['x-parse-session-token'] && typeof bodyObject._SessionToken === 'string';
   const token = fromBody ? bodyObject._SessionToken : req.headers['x-parse-session-token'];
-  if (typeof token === 'string' && token !== '') {
+  // Parse ignores the session token on /login (GET and POST), so a stale one (the SDK sends its
+  // current user's with every request) must not block logging in again.
+  if (typeof token === 'string' && token !== '' && !LOGIN_ROUTE.test(path)) {
     if (isAccessToken(token)) {
       let resolved;
       try {
@@ -116,6 +120,9 @@ async function endpoint(plugin, ctx, req, res, body, path) {
     }
     const clientId = fields.client;
     if (!isTokenString(clientId, 128)) return invalid('client');
+    // javascriptKeyRefresh 'none': the rotated token could not be handed back, so a refresh would only
+    // strand the chain (and its next use would look like reuse). Refuse it; nothing changes.
+    if (ctx.refreshDelivery === 'none') return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, REFRESH_NOT_FOR_JAVASCRIPT_KEY), 403);
     const pair = await refresh(plugin, ctx.config, { clientId, code }, request);
     if (ctx.refreshDelivery === 'cookie') ctx.setRefreshCookie(pair.refreshToken);
     return sendJson(res, 200, RefreshTokenPlugin.pairFields(pair.access, ctx.refreshDelivery === 'body' ? pair.refreshToken : undefined));

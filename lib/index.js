@@ -30,4 +30,4 @@ function refreshTokens(options) {
   };
 }
 
-module.exports = { refreshTokens, PRIVATE_SESSION_FIELDS: FIELD_NAMES, DEFAULT_OPTIONS: DEFAULTS };
+module.exports = { refreshTokens, PRIVATE_SESSION_FIELDS: FIELD_NAMES, DEFAULT_OPTIONS: DEFAULTS, ...require('./client') };

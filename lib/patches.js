@@ -21,6 +21,7 @@ function install() {
   patchLiveQuery(modules);
   patchLogOut(modules);
   patchPasswordChangeRevocation(modules);
+  patchReplacedSessions(modules);
   modules.Auth[INSTALLED] = true;
 }
 
@@ -157,6 +158,26 @@ function patchPasswordChangeRevocation({ RestWrite }) {
     const ended = (await this.config.database.find('_Session', where, {})).map(toSession);
     const result = await original.apply(this, arguments);
     for (const session of ended) await plugin.sessionEnded(session, 'password-change');
+    return result;
+  };
+}
+
+/**
+ * A new login on the same installation replaces the user's older session there (Parse deletes it
+ * without clearing any cache); we also put it on this instance's revocation list.
+ */
+function patchReplacedSessions({ RestWrite }) {
+  const original = RestWrite.prototype.destroyDuplicatedSessions;
+  RestWrite.prototype.destroyDuplicatedSessions = async function destroyAndRevokeDuplicates() {
+    const plugin = registry.forApp(this.config && this.config.appId);
+    const { user, installationId, sessionToken } = this.data || {};
+    if (!plugin || this.className !== '_Session' || this.query || !user || !user.objectId || !installationId) {
+      return original.apply(this, arguments);
+    }
+    const where = { user, installationId, sessionToken: { $ne: sessionToken } };
+    const replaced = (await this.config.database.find('_Session', where, {})).map(toSession);
+    const result = await original.apply(this, arguments);
+    for (const session of replaced) await plugin.sessionEnded(session, 'replaced');
     return result;
   };
 }
