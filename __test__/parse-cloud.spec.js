@@ -64,6 +64,17 @@ test('revokeSessions ends every other session of the user and keeps the current 
   expect(events).toContainEqual(expect.objectContaining({ type: 'onRevoke', userId: user.userId, sessionId: server.verify(other.body.accessToken).sid, reason: 'admin' }));
 });
 
+test("revokeSessions with the caller's own session token keeps exactly that session", async () => {
+  const user = await signUp();
+  const other = await rest('POST', '/login', { body: { username: user.username, password: 'pw-123456' } });
+  const r = await rest('POST', '/functions/logOutElsewhere', { sessionToken: user.accessToken, body: {} });
+  expect(r.status).toBe(200);
+  expect(r.body.result).toBe(1);
+  expect((await rest('GET', '/users/me', { sessionToken: other.body.accessToken })).body.code).toBe(209);
+  const rows = (await sessionRows(server)).filter(s => s.user === user.userId);
+  expect(rows.map(s => s.objectId)).toEqual([server.verify(user.accessToken).sid]);
+});
+
 test('the claims hook adds custom claims to every access token, including refreshed ones', async () => {
   const user = await signUp();
   expect(server.verify(user.accessToken).plan).toBe('pro');

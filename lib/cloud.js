@@ -33,10 +33,20 @@ async function issueTokens(plugin, user, { installationId } = {}) {
   return RefreshTokenPlugin.pairFields(issued.access, issued.refreshToken);
 }
 
-/** Ends every session of `user`, except the one with objectId `exceptSessionId` if given. */
-async function revokeSessions(plugin, user, { exceptSessionId, reason = 'admin' } = {}) {
+/**
+ * Ends every session of `user`, except the one named by `exceptSessionId` (its objectId) or by
+ * `exceptSessionToken` (in cloud code: `request.user.getSessionToken()`; an access token works too).
+ */
+async function revokeSessions(plugin, user, { exceptSessionId, exceptSessionToken, reason = 'admin' } = {}) {
   const userId = userIdOf(user);
   const config = plugin.config();
+  if (typeof exceptSessionToken === 'string' && exceptSessionToken !== '') {
+    const { isAccessToken } = require('./plugin');
+    const kept = isAccessToken(exceptSessionToken)
+      ? (await plugin.resolveAccessToken(config, exceptSessionToken)).session
+      : await plugin.store.byToken(config, exceptSessionToken);
+    if (kept) exceptSessionId = kept.objectId;
+  }
   const where = { user: { __type: 'Pointer', className: '_User', objectId: userId } };
   const rows = await config.database.find('_Session', where, {});
   const { toSession } = require('./sessions');

@@ -17,6 +17,10 @@ module.exports = plugin => Parse => {
     if (!request.user) throw new Parse.Error(Parse.Error.INVALID_SESSION_TOKEN, 'Login required.');
     return plugin().revokeSessions(request.user, { exceptSessionId: request.params.keepSessionId });
   });
+  Parse.Cloud.define('logOutElsewhere', async request => {
+    if (!request.user) throw new Parse.Error(Parse.Error.INVALID_SESSION_TOKEN, 'Login required.');
+    return plugin().revokeSessions(request.user, { exceptSessionToken: request.user.getSessionToken() });
+  });
   Parse.Cloud.define('countNotes', async request => {
     return new Parse.Query('Note').count({ sessionToken: request.user && request.user.getSessionToken() });
   });
