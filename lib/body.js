@@ -3,6 +3,7 @@
 // the finished stream and uses our req.body, exactly as if it had parsed it).
 
 const MALFORMED = Symbol('malformed body');
+const TOO_LARGE = Symbol('body too large'); // not `null`: that is what a JSON body of `null` parses to
 
 function readRaw(req, limit) {
   return new Promise((resolve, reject) => {
@@ -18,19 +19,19 @@ function readRaw(req, limit) {
         chunks.push(chunk);
       }
     });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    req.on('end', () => resolve(tooLarge ? TOO_LARGE : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
 /**
  * Parses a JSON body (any content type but multipart, as Parse Server does). Resolves to the parsed
- * value, `undefined` for an empty body, `MALFORMED` for bad JSON, or `null` when over `limit` bytes.
+ * value, `undefined` for an empty body, `MALFORMED` for bad JSON, or `TOO_LARGE` when over `limit` bytes.
  */
 async function readJsonBody(req, limit) {
   if (req.body !== undefined && req.readableEnded) return req.body; // an earlier parser did it
   const raw = await readRaw(req, limit);
-  if (raw === null) return null;
+  if (raw === TOO_LARGE) return TOO_LARGE;
   if (raw.length === 0) return undefined;
   try {
     return JSON.parse(raw.toString('utf8'));
@@ -43,4 +44,4 @@ function hasBody(req) {
   return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
 
-module.exports = { readJsonBody, hasBody, MALFORMED };
+module.exports = { readJsonBody, hasBody, MALFORMED, TOO_LARGE };

@@ -9,7 +9,7 @@
 const { parseServerModules } = require('./parse');
 const { isAccessToken, RefreshTokenPlugin, requestInfo } = require('./plugin');
 const { MESSAGES, invalidSession, parseError, sendParseError, bearerChallenge } = require('./errors');
-const { readJsonBody, hasBody, MALFORMED } = require('./body');
+const { readJsonBody, hasBody, MALFORMED, TOO_LARGE } = require('./body');
 const { rewriteBody, needsRewrite } = require('./rewrite');
 const { refresh, revoke } = require('./refresh');
 
@@ -42,7 +42,7 @@ async function handle(plugin, graphql, req, res, next) {
   if (isEndpoint || (!headerAppId && hasBody(req) && !path.startsWith('/files/') && !isMultipart(req))) {
     const limit = isEndpoint ? plugin.options.maxBodyBytes : parseServerModules().Config.get(plugin.appId).maxUploadSize;
     body = await readJsonBody(req, isEndpoint ? limit : byteLimit(limit));
-    if (!isEndpoint && body !== null && body !== MALFORMED) req.body = body;
+    if (!isEndpoint && body !== null && body !== MALFORMED && body !== TOO_LARGE) req.body = body;
   }
   const bodyObject = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
   const appId = headerAppId || (typeof bodyObject._ApplicationId === 'string' ? bodyObject._ApplicationId : undefined);
@@ -92,6 +92,10 @@ async function handle(plugin, graphql, req, res, next) {
       ctx.translated = { accessToken: token, sessionToken, session: resolved.session };
     } else if (plugin.options.legacySessionTokens === 'deny') {
       return sendParseError(res, invalidSession(MESSAGES.legacyDenied));
+    } else if (token.includes('\u0000')) {
+      // No stored session token holds a NUL, and PostgreSQL fails (500) on one in a query: answer
+      // what Parse answers for any unknown session token.
+      return sendParseError(res, invalidSession('Invalid session token'));
     } else {
       ctx.legacyToken = token;
     }
@@ -102,7 +106,7 @@ async function handle(plugin, graphql, req, res, next) {
 
 async function endpoint(plugin, ctx, req, res, body, path) {
   const { Parse } = parseServerModules();
-  if (body === null) return sendParseError(res, parseError(Parse.Error.VALIDATION_ERROR, 'Request body too large.'), 413);
+  if (body === TOO_LARGE) return sendParseError(res, parseError(Parse.Error.VALIDATION_ERROR, 'Request body too large.'), 413);
   if (body === MALFORMED) return sendParseError(res, parseError(Parse.Error.INVALID_JSON, 'Invalid JSON body.'));
   const input = body && typeof body === 'object' && !Array.isArray(body) ? body : undefined;
   if (body !== undefined && !input) return sendParseError(res, parseError(Parse.Error.INVALID_JSON, 'The body must be a JSON object.'));

@@ -131,10 +131,15 @@ class RefreshTokenPlugin {
     return fields;
   }
 
-  /** Ends a session everywhere this instance can reach, and tells the hook why. */
+  /**
+   * Ends a session everywhere this instance can reach, and tells the hook why. Only the call that
+   * deleted the row tells the hook (concurrent revocations of one session, e.g. a storm of reused
+   * refresh tokens over several instances, end it once). Resolves true if this call ended it.
+   */
   async revokeSession(config, session, reason, request) {
-    await this.store.destroy(config, session);
-    await this.sessionEnded(session, reason, request);
+    const ended = await this.store.destroy(config, session);
+    if (ended) await this.sessionEnded(session, reason, request);
+    return ended;
   }
 
   /** After a session row is gone: its access tokens stop here at once (other instances: cacheTTL). */

@@ -67,8 +67,9 @@ async function refresh(plugin, config, { clientId, code }, request, attempt = 0)
   }
 
   if (generation < session.generation) {
-    await plugin.revokeSession(config, session, 'reuse', request);
-    await plugin.callHook('onReuseDetected', { userId: session.userId, sessionId: session.objectId, generation, ...requestInfo(request) });
+    if (await plugin.revokeSession(config, session, 'reuse', request)) {
+      await plugin.callHook('onReuseDetected', { userId: session.userId, sessionId: session.objectId, generation, ...requestInfo(request) });
+    }
     throw invalidSession(MESSAGES.refreshReused);
   }
   throw invalidSession(MESSAGES.refreshInvalid);

@@ -80,6 +80,11 @@ function applyReplacements(value, replacements, ctx) {
     return value;
   }
   if (!value || typeof value !== 'object') return value;
+  if (ctx.refreshDelivery !== 'body' && isPair(value)) {
+    // A pair made in cloud code (issueTokens): its refresh token follows javascriptKeyRefresh too.
+    if (ctx.refreshDelivery === 'cookie') ctx.setRefreshCookie(value.refreshToken);
+    delete value.refreshToken;
+  }
   for (const key of Object.keys(value)) {
     if (PRIVATE.has(key)) {
       delete value[key];
@@ -102,6 +107,10 @@ function applyReplacements(value, replacements, ctx) {
     }
   }
   return value;
+}
+
+function isPair(value) {
+  return typeof value.refreshToken === 'string' && typeof value.accessToken === 'string' && value.token_type === 'Bearer';
 }
 
 function replaceValue(item, replacements, ctx) {

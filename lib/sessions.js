@@ -183,15 +183,26 @@ class SessionStore {
     }
   }
 
-  /** Deletes the session row and forgets every cached trace of it on this instance. */
+  /**
+   * Deletes the session row and forgets every cached trace of it on this instance. Resolves true if
+   * this call deleted the row, false if it was already gone (another request, on any instance, won).
+   */
   async destroy(config, session) {
     this.cache.delete(session.objectId);
+    // Parse's DatabaseController.destroy resolves even when no `_Session` row matched; its storage
+    // adapter (PostgreSQL and MongoDB alike) rejects with OBJECT_NOT_FOUND, which tells the one caller
+    // that deleted the row apart from those that found it gone.
+    const database = config.database;
+    const schema = await (await database.loadSchema()).getOneSchema('_Session');
+    let deleted = true;
     try {
-      await config.database.destroy('_Session', { objectId: session.objectId });
+      await database.adapter.deleteObjectsByQuery('_Session', schema, { objectId: session.objectId }, database._transactionalSession);
     } catch (error) {
       if (!error || error.code !== 101) throw error; // already gone: the goal is reached
+      deleted = false;
     }
     if (session.sessionToken) await config.cacheController.user.del(session.sessionToken);
+    return deleted;
   }
 }
 
