@@ -206,12 +206,14 @@ describe("javascriptKeyRefresh 'cookie'", () => {
     expect((await sessionRows(server)).find(r => r.objectId === sid)).toBeUndefined();
   });
 
-  test('revoke reads the cookie, ends the session and clears the cookie', async () => {
+  test.each(['/users/revoke', '/users/refresh/revoke'])('revoke at %s reads the cookie, ends the session and clears the cookie', async path => {
+    // Browsers send the cookie only below its Path (/parse/users/refresh): /users/refresh/revoke is the
+    // route they can use; /users/revoke reads it too when a client sends it.
     const user = await signUp(rest);
     const login = await rest('POST', '/login', { javascript: true, body: { username: user.username, password: PASSWORD } });
     const cookie = refreshCookie(login);
     const sid = server.verify(login.body.accessToken).sid;
-    const revoked = await rest('POST', '/users/revoke', { javascript: true, headers: { Cookie: `parse_refresh_token=${cookie}` }, body: {} });
+    const revoked = await rest('POST', path, { javascript: true, headers: { Cookie: `parse_refresh_token=${cookie}` }, body: {} });
     expect(revoked.status).toBe(200);
     expect(revoked.body).toEqual({});
     expect(setCookies(revoked)).toEqual([`parse_refresh_token=; ${COOKIE_ATTRIBUTES}; Max-Age=0`]);

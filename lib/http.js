@@ -15,6 +15,10 @@ const { refresh, revoke } = require('./refresh');
 
 const REFRESH_PATH = '/users/refresh';
 const REVOKE_PATH = '/users/revoke';
+// The refresh cookie is scoped to REFRESH_PATH, so browsers send it only below it: cookie clients
+// revoke here.
+const COOKIE_REVOKE_PATH = '/users/refresh/revoke';
+const REVOKE_PATHS = [REVOKE_PATH, COOKIE_REVOKE_PATH];
 const REFRESH_NOT_FOR_JAVASCRIPT_KEY = "Refresh tokens are not available to JavaScript-key requests (javascriptKeyRefresh is 'none').";
 const LOGIN_ROUTE = /^\/login\/?$/i; // as Parse's matchesExactRoute(req.path, '/login')
 const CLIENT_KEYS = [
@@ -34,7 +38,7 @@ function createMiddleware(plugin, { graphql = false } = {}) {
 async function handle(plugin, graphql, req, res, next) {
   if (!plugin.appId) throw new Error('parse-server-refresh-token: call parseServerOptions() before mounting the middleware.');
   const path = req.path || '';
-  const isEndpoint = !graphql && req.method === 'POST' && (path === REFRESH_PATH || path === REVOKE_PATH);
+  const isEndpoint = !graphql && req.method === 'POST' && (path === REFRESH_PATH || REVOKE_PATHS.includes(path));
   let body;
   const headerAppId = req.headers['x-parse-application-id'];
   // Parse reads app id and session token from the body when no app id header is sent (the JS SDK's
@@ -117,7 +121,7 @@ async function endpoint(plugin, ctx, req, res, body, path) {
   const invalid = name => sendParseError(res, parseError(Parse.Error.VALIDATION_ERROR, `${name} must be a non-empty string.`));
   if (!isTokenString(code, 1024)) return invalid('code');
   try {
-    if (path === REVOKE_PATH) {
+    if (REVOKE_PATHS.includes(path)) {
       await revoke(plugin, ctx.config, { code }, request);
       if (ctx.refreshDelivery === 'cookie') res.append('Set-Cookie', refreshCookie(plugin, req, '', true));
       return sendJson(res, 200, {});
