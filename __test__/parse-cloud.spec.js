@@ -95,3 +95,15 @@ test('onRevoke is called on logout and on revoke, with the reason', async () => 
   expect(events).toContainEqual(expect.objectContaining({ type: 'onRevoke', userId: a.userId, reason: 'logout' }));
   expect(events).toContainEqual(expect.objectContaining({ type: 'onRevoke', userId: b.userId, reason: 'revoke' }));
 });
+
+test('a claims hook that sets a reserved claim fails the login with a message that says so', async () => {
+  const broken = await startParseServer({ hooks: ['claims'], claims: { exp: 1 } });
+  try {
+    const r = await restClient(broken)('POST', '/users', { body: { username: `reserved${Date.now()}`, password: 'pw-123456' } });
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ code: 1, error: 'The claims hook returned an invalid claim: Claim exp is reserved and set by the issuer' });
+    expect(r.text).not.toMatch(/r:[0-9a-f]{32}/);
+  } finally {
+    await broken.close();
+  }
+});

@@ -103,7 +103,15 @@ class RefreshTokenPlugin {
         throw parseError(parseServerModules().Parse.Error.INTERNAL_SERVER_ERROR, 'The claims hook must return an object.');
       }
     }
-    return this.issuer.createJWT({ ...custom, sub: session.userId, sid: session.objectId });
+    try {
+      return this.issuer.createJWT({ ...custom, sub: session.userId, sid: session.objectId });
+    } catch (error) {
+      if (error && (error.code === 'CLAIM_RESERVED' || error.code === 'CLAIM_INVALID')) {
+        // An operator's bug, said plainly: the claims hook may not set iss, aud, sub, sid, iat, exp, jti, nbf.
+        throw parseError(parseServerModules().Parse.Error.INTERNAL_SERVER_ERROR, `The claims hook returned an invalid claim: ${error.message}`);
+      }
+      throw error;
+    }
   }
 
   /**
