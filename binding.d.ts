@@ -45,6 +45,14 @@ export declare function inspectRefreshToken(issuer: ExternalObject<'TokenIssuer'
 
 export declare function isRevoked(issuer: ExternalObject<'TokenIssuer'>, sid: string): boolean
 
+/** The `iss` and `aud` claims of this issuer's tokens (the compact form of verify leaves them out). */
+export declare function issuerClaims(issuer: ExternalObject<'TokenIssuer'>): NativeIssuerClaims
+
+export interface NativeIssuerClaims {
+  iss: string
+  aud: string
+}
+
 /** Options for `new NativeTokenIssuer(options)`; see index.d.ts `IssuerOptions`. */
 export interface NativeIssuerOptions {
   secret?: Buffer
@@ -89,7 +97,13 @@ export declare function revoke(issuer: ExternalObject<'TokenIssuer'>, sid: strin
 
 export declare function rotateRefreshToken(issuer: ExternalObject<'TokenIssuer'>, sid: string, seed: string, generation: number): NativeRefreshToken
 
-/** Verifies an access token; returns the verified payload as JSON text (index.js parses it). */
-export declare function verifyAccessTokenJson(issuer: ExternalObject<'TokenIssuer'>, token: string): string
+/**
+ * Verifies an access token. Returns its claims as one string: for a payload in the exact form
+ * createJWT writes, `iat SEP exp SEP sub SEP sid SEP jti [SEP {custom claims JSON}]` with SEP
+ * U+0001 (starts with a digit; `iss`/`aud` are the issuer's, see `issuerClaims`), else the whole
+ * payload JSON (starts with `{` or whitespace). index.js builds the claims object: slicing the
+ * compact form costs a fraction of `JSON.parse` of the payload.
+ */
+export declare function verifyAccessTokenCompact(issuer: ExternalObject<'TokenIssuer'>, token: string): string
 
 export declare function verifyRefreshToken(issuer: ExternalObject<'TokenIssuer'>, token: string, seed: string): boolean

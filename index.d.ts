@@ -52,13 +52,6 @@ export interface IssuerOptions {
   leeway?: number;
   /** Maximum entries of the revocation list, integer 1..10000000. Default 100000. */
   revocationCapacity?: number;
-  /**
-   * How many verified payloads keep their parsed claims object (JavaScript side), integer
-   * 0..1000000; 0 turns it off. Default 1024. Verification itself is never cached: this only skips
-   * JSON.parse when a recently seen token comes back. Helps when the active tokens fit; with many
-   * more active tokens than entries, 0 is faster (see README, benchmark).
-   */
-  claimsCacheSize?: number;
 }
 
 /** Claims for a new access token: `sub` (user objectId), `sid` (_Session objectId), plus custom claims. */
@@ -134,6 +127,7 @@ export declare class TokenIssuer {
   /**
    * Verifies an access token and returns its claims. Checks, in order: shape, header (alg HS256,
    * typ at+jwt, kid in the ring), signature, iss, aud, exp/nbf (with leeway), revocation.
+   * Every call verifies fully and returns a new, unshared object (nothing is cached).
    * @throws {CodedError} TOKEN_*
    */
   verifyAccessToken(token: string): AccessTokenClaims;

@@ -200,6 +200,90 @@ pub(crate) fn write_payload(prefix: &[u8], claims: &NewClaims<'_>, out: &mut Vec
   out.push(b'}');
 }
 
+/// Separates the fields of `write_compact`'s output. A control character: JSON strings cannot hold
+/// one unescaped, and the compact form is only used for strings without escapes.
+pub const COMPACT_SEPARATOR: u8 = 0x01;
+
+/// Reads a JSON string without escapes at `p[*pos..]`, returning its content and moving past it.
+fn plain_str<'a>(p: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
+  let rest = p.get(*pos..)?;
+  if rest.first() != Some(&b'"') {
+    return None;
+  }
+  let end = memchr::memchr2(b'"', b'\\', &rest[1..])?;
+  if rest[1 + end] != b'"' {
+    return None;
+  }
+  *pos += end + 2;
+  Some(&rest[1..1 + end])
+}
+
+/// Reads a non-negative integer of at most 15 digits (exact as a JavaScript number).
+fn plain_int<'a>(p: &'a [u8], pos: &mut usize) -> Option<&'a [u8]> {
+  let rest = p.get(*pos..)?;
+  let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+  if n == 0 || n > 15 {
+    return None;
+  }
+  *pos += n;
+  Some(&rest[..n])
+}
+
+fn expect(p: &[u8], pos: &mut usize, literal: &[u8]) -> Option<()> {
+  if p.get(*pos..)?.starts_with(literal) {
+    *pos += literal.len();
+    Some(())
+  } else {
+    None
+  }
+}
+
+/// The claims of a verified payload in the exact form `write_payload` writes (`prefix` is the
+/// issuer's `payload_prefix`), as `iat SEP exp SEP sub SEP sid SEP jti`, followed by
+/// `SEP {custom claims JSON}` when there are custom claims; JavaScript turns that into the claims
+/// object with a few slices and parses JSON only for the custom claims. Returns false (and leaves
+/// `out` empty) for any other form: the caller then hands over the whole payload JSON.
+///
+/// `payload` must already be known valid JSON with well-typed registered claims (`verify_into`):
+/// this only checks the layout, so strings here hold no control characters, and no escapes.
+pub(crate) fn write_compact(payload: &[u8], prefix: &[u8], out: &mut Vec<u8>) -> bool {
+  out.clear();
+  let parsed = (|| {
+    let mut pos = 0;
+    expect(payload, &mut pos, prefix)?;
+    let sub = plain_str(payload, &mut pos)?;
+    expect(payload, &mut pos, br#","sid":"#)?;
+    let sid = plain_str(payload, &mut pos)?;
+    expect(payload, &mut pos, br#","iat":"#)?;
+    let iat = plain_int(payload, &mut pos)?;
+    expect(payload, &mut pos, br#","exp":"#)?;
+    let exp = plain_int(payload, &mut pos)?;
+    expect(payload, &mut pos, br#","jti":"#)?;
+    let jti = plain_str(payload, &mut pos)?;
+    let custom = match payload.get(pos..)? {
+      b"}" => None,
+      [b',', rest @ ..] => Some(rest),
+      _ => return None,
+    };
+    Some((sub, sid, iat, exp, jti, custom))
+  })();
+  let Some((sub, sid, iat, exp, jti, custom)) = parsed else {
+    return false;
+  };
+  for (i, field) in [iat, exp, sub, sid, jti].into_iter().enumerate() {
+    if i > 0 {
+      out.push(COMPACT_SEPARATOR);
+    }
+    out.extend_from_slice(field);
+  }
+  if let Some(rest) = custom {
+    out.push(COMPACT_SEPARATOR);
+    out.push(b'{');
+    out.extend_from_slice(rest);
+  }
+  true
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -245,18 +329,69 @@ mod tests {
   #[test]
   fn registered_claims_reject_bad_shapes() {
     for json in [
-      &br#"{"sub":"u","sid":"s"}"#[..],                       // no exp
-      br#"{"exp":1,"sid":"s"}"#,                               // no sub
-      br#"{"exp":1,"sub":"u"}"#,                               // no sid
-      br#"{"exp":"1","sub":"u","sid":"s"}"#,                   // exp not a number
-      br#"{"exp":1,"sub":"u","sid":"s","aud":5}"#,             // aud not a string
-      br#"{"exp":1,"sub":"u","sid":"s","aud":[5]}"#,           // aud item not a string
-      br#"{"exp":1,"exp":2,"sub":"u","sid":"s"}"#,             // duplicate
-      br#"[1,"u","s"]"#,                                       // not an object
-      br#"{"exp":1e999,"sub":"u","sid":"s"}"#,                 // out of range
+      &br#"{"sub":"u","sid":"s"}"#[..],              // no exp
+      br#"{"exp":1,"sid":"s"}"#,                     // no sub
+      br#"{"exp":1,"sub":"u"}"#,                     // no sid
+      br#"{"exp":"1","sub":"u","sid":"s"}"#,         // exp not a number
+      br#"{"exp":1,"sub":"u","sid":"s","aud":5}"#,   // aud not a string
+      br#"{"exp":1,"sub":"u","sid":"s","aud":[5]}"#, // aud item not a string
+      br#"{"exp":1,"exp":2,"sub":"u","sid":"s"}"#,   // duplicate
+      br#"[1,"u","s"]"#,                             // not an object
+      br#"{"exp":1e999,"sub":"u","sid":"s"}"#,       // out of range
       b"\xff",
     ] {
-      assert_eq!(RegisteredClaims::parse(json).unwrap_err().code(), ErrorCode::TokenMalformed, "{}", String::from_utf8_lossy(json));
+      assert_eq!(
+        RegisteredClaims::parse(json).unwrap_err().code(),
+        ErrorCode::TokenMalformed,
+        "{}",
+        String::from_utf8_lossy(json)
+      );
+    }
+  }
+
+  fn compact(payload: &str) -> Option<String> {
+    let mut out = Vec::new();
+    write_compact(payload.as_bytes(), &payload_prefix("https://iss", "app"), &mut out)
+      .then(|| String::from_utf8(out).unwrap())
+  }
+
+  #[test]
+  fn compact_form_of_our_payloads() {
+    let mut out = Vec::new();
+    let prefix = payload_prefix("https://iss", "app");
+    let custom = CustomClaims::parse(r#"{"role":"admin","n":[1,{"a":"\u0001"}]}"#).unwrap();
+    let mut claims = NewClaims { sub: "ユーザー", sid: "s1", iat: 10, exp: 1800000020, jti: "abc_-", custom: None };
+    write_payload(&prefix, &claims, &mut out);
+    assert_eq!(compact(std::str::from_utf8(&out).unwrap()).unwrap(), "10\u{1}1800000020\u{1}ユーザー\u{1}s1\u{1}abc_-");
+    claims.custom = Some(&custom);
+    out.clear();
+    write_payload(&prefix, &claims, &mut out);
+    assert_eq!(
+      compact(std::str::from_utf8(&out).unwrap()).unwrap(),
+      "10\u{1}1800000020\u{1}ユーザー\u{1}s1\u{1}abc_-\u{1}{\"n\":[1,{\"a\":\"\\u0001\"}],\"role\":\"admin\"}"
+    );
+  }
+
+  #[test]
+  fn other_payload_forms_are_not_compacted() {
+    let ok = r#"{"iss":"https://iss","aud":"app","sub":"u","sid":"s","iat":1,"exp":2,"jti":"j"}"#;
+    assert!(compact(ok).is_some());
+    for other in [
+      ok.replace(r#""sub":"u""#, r#""sub":"u\"""#),     // escape
+      ok.replace(r#""sid":"s""#, r#""sid":"\u0001""#),  // escaped control character
+      ok.replace(r#""aud":"app""#, r#""aud":["app"]"#), // other aud form
+      ok.replace(r#""iss":"https://iss""#, r#""iss":"https:\/\/iss""#),
+      ok.replace(r#""iat":1"#, r#""iat":1.5"#),
+      ok.replace(r#""iat":1"#, r#""iat":1e3"#),
+      ok.replace(r#""exp":2"#, r#""exp":-2"#),
+      ok.replace(r#""exp":2"#, r#""exp":1234567890123456"#), // 16 digits
+      ok.replace(r#""iat":1,"#, ""),                         // no iat
+      ok.replace(r#","jti":"j""#, ""),                       // no jti
+      ok.replace(r#""sub":"u","sid":"s""#, r#""sid":"s","sub":"u""#), // other order
+      ok.replace(r#""sub":"u""#, r#""sub": "u""#),           // whitespace
+      format!("{ok} "),
+    ] {
+      assert_eq!(compact(&other), None, "{other}");
     }
   }
 }

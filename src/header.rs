@@ -104,7 +104,9 @@ mod tests {
     let ring = ring();
     let key = check_header(seg(r#"{"kid":"k2","typ":"at+jwt","alg":"HS256"}"#).as_bytes(), &ring).unwrap();
     assert_eq!(key.kid(), "k2");
-    let key = check_header(seg(r#"{ "alg": "HS256", "typ": "application/AT+JWT", "kid": "k1", "x": [1] }"#).as_bytes(), &ring).unwrap();
+    let key =
+      check_header(seg(r#"{ "alg": "HS256", "typ": "application/AT+JWT", "kid": "k1", "x": [1] }"#).as_bytes(), &ring)
+        .unwrap();
     assert_eq!(key.kid(), "k1");
   }
 
@@ -119,7 +121,10 @@ mod tests {
     assert_eq!(code(r#"{"alg":"HS256","kid":"k1"}"#), ErrorCode::TokenTypeRejected);
     assert_eq!(code(r#"{"alg":"HS256","typ":"at+jwt","kid":"k3"}"#), ErrorCode::TokenKeyUnknown);
     assert_eq!(code(r#"{"alg":"HS256","typ":"at+jwt"}"#), ErrorCode::TokenKeyUnknown);
-    assert_eq!(code(r#"{"alg":"HS256","typ":"at+jwt","kid":"k1","crit":["b64"],"b64":false}"#), ErrorCode::TokenMalformed);
+    assert_eq!(
+      code(r#"{"alg":"HS256","typ":"at+jwt","kid":"k1","crit":["b64"],"b64":false}"#),
+      ErrorCode::TokenMalformed
+    );
     assert_eq!(code(r#"{"alg":"HS256","alg":"HS256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenMalformed);
     assert_eq!(code(r#"["HS256","at+jwt","k1"]"#), ErrorCode::TokenMalformed);
     assert_eq!(code(r#"{"alg":256}"#), ErrorCode::TokenMalformed);

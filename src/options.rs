@@ -110,7 +110,13 @@ impl IssuerOptions<'_> {
       ring,
       issuer: text("issuer", self.issuer)?,
       audience: text("audience", self.audience)?,
-      access_token_ttl: u64::from(integer("accessTokenTTL", self.access_token_ttl, DEFAULT_ACCESS_TOKEN_TTL, 1, MAX_ACCESS_TOKEN_TTL)?),
+      access_token_ttl: u64::from(integer(
+        "accessTokenTTL",
+        self.access_token_ttl,
+        DEFAULT_ACCESS_TOKEN_TTL,
+        1,
+        MAX_ACCESS_TOKEN_TTL,
+      )?),
       leeway: u64::from(integer("leeway", self.leeway, DEFAULT_LEEWAY, 0, MAX_LEEWAY)?),
       revocation_capacity: integer(
         "revocationCapacity",
@@ -159,15 +165,20 @@ mod tests {
     assert!(message(IssuerOptions { keys: Some(vec![]), ..base() }).contains("secret and keys"));
     assert!(message(IssuerOptions { secret: None, keys: Some(vec![]), ..base() }).contains("option keys must"));
     let two = vec![KeyOptions { kid: "a", secret: SECRET }, KeyOptions { kid: "a", secret: SECRET }];
-    assert!(message(IssuerOptions { secret: None, keys: Some(two), ..base() }).contains("option keys[1].kid is used twice"));
+    assert!(
+      message(IssuerOptions { secret: None, keys: Some(two), ..base() }).contains("option keys[1].kid is used twice")
+    );
     let short = vec![KeyOptions { kid: "a", secret: SECRET }, KeyOptions { kid: "b", secret: b"x" }];
-    assert!(message(IssuerOptions { secret: None, keys: Some(short), ..base() }).contains("option keys[1].secret must be at least 32"));
+    assert!(message(IssuerOptions { secret: None, keys: Some(short), ..base() })
+      .contains("option keys[1].secret must be at least 32"));
     assert!(message(IssuerOptions { kid: Some(""), ..base() }).contains("option kid must"));
     assert!(message(IssuerOptions { issuer: None, ..base() }).contains("option issuer must"));
     assert!(message(IssuerOptions { audience: Some(""), ..base() }).contains("option audience must"));
-    assert!(message(IssuerOptions { access_token_ttl: Some(0.0), ..base() }).contains("option accessTokenTTL must be an integer from 1"));
+    assert!(message(IssuerOptions { access_token_ttl: Some(0.0), ..base() })
+      .contains("option accessTokenTTL must be an integer from 1"));
     assert!(message(IssuerOptions { access_token_ttl: Some(1.5), ..base() }).contains("accessTokenTTL"));
-    assert!(message(IssuerOptions { leeway: Some(301.0), ..base() }).contains("option leeway must be an integer from 0 to 300"));
+    assert!(message(IssuerOptions { leeway: Some(301.0), ..base() })
+      .contains("option leeway must be an integer from 0 to 300"));
     assert!(message(IssuerOptions { leeway: Some(f64::NAN), ..base() }).contains("leeway"));
     assert!(message(IssuerOptions { revocation_capacity: Some(0.0), ..base() }).contains("option revocationCapacity"));
   }

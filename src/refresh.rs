@@ -207,7 +207,9 @@ mod tests {
 
   #[test]
   fn malformed_tokens() {
-    for bad in ["", "abc", "!!!!", &"A".repeat(200), &base64url::encode(&[2u8; 40]), &base64url::encode(&[1, 0, 0, 0, 0, 0, 0])] {
+    for bad in
+      ["", "abc", "!!!!", &"A".repeat(200), &base64url::encode(&[2u8; 40]), &base64url::encode(&[1, 0, 0, 0, 0, 0, 0])]
+    {
       assert_eq!(inspect(bad).unwrap_err().code(), ErrorCode::RefreshTokenMalformed, "{bad}");
       assert!(!verify(&ring(), bad, &Seed::generate()));
     }

@@ -190,18 +190,33 @@ mod tests {
     assert_eq!(check(&ring, &format!("{}.{}.{}=", parts[0], parts[1], parts[2]), NOW), Err(ErrorCode::TokenMalformed));
     // Tampered payload and signature.
     let other_payload = base64url::encode(payload(r#","admin":true"#).as_bytes());
-    assert_eq!(check(&ring, &format!("{}.{}.{}", parts[0], other_payload, parts[2]), NOW), Err(ErrorCode::TokenSignatureInvalid));
+    assert_eq!(
+      check(&ring, &format!("{}.{}.{}", parts[0], other_payload, parts[2]), NOW),
+      Err(ErrorCode::TokenSignatureInvalid)
+    );
     let mut sig = parts[2].as_bytes().to_vec();
     sig[10] = if sig[10] == b'A' { b'B' } else { b'A' };
     let tampered = format!("{}.{}.{}", parts[0], parts[1], String::from_utf8(sig).unwrap());
     assert_eq!(check(&ring, &tampered, NOW), Err(ErrorCode::TokenSignatureInvalid));
     // Claims.
     let s = |p: String| sign(ring.signing_key(), p.as_bytes());
-    assert_eq!(check(&ring, &s(payload("").replace("https://api", "https://evil")), NOW), Err(ErrorCode::TokenIssuerRejected));
-    assert_eq!(check(&ring, &s(payload("").replace(r#""aud":"app""#, r#""aud":["x"]"#)), NOW), Err(ErrorCode::TokenAudienceRejected));
+    assert_eq!(
+      check(&ring, &s(payload("").replace("https://api", "https://evil")), NOW),
+      Err(ErrorCode::TokenIssuerRejected)
+    );
+    assert_eq!(
+      check(&ring, &s(payload("").replace(r#""aud":"app""#, r#""aud":["x"]"#)), NOW),
+      Err(ErrorCode::TokenAudienceRejected)
+    );
     assert!(check(&ring, &s(payload("").replace(r#""aud":"app""#, r#""aud":["x","app"]"#)), NOW).is_ok());
-    assert_eq!(check(&ring, &s(payload("").replace(r#""aud":"app","#, "")), NOW), Err(ErrorCode::TokenAudienceRejected));
-    assert_eq!(check(&ring, &s(payload("").replace(r#""iss":"https://api","#, "")), NOW), Err(ErrorCode::TokenIssuerRejected));
+    assert_eq!(
+      check(&ring, &s(payload("").replace(r#""aud":"app","#, "")), NOW),
+      Err(ErrorCode::TokenAudienceRejected)
+    );
+    assert_eq!(
+      check(&ring, &s(payload("").replace(r#""iss":"https://api","#, "")), NOW),
+      Err(ErrorCode::TokenIssuerRejected)
+    );
     assert_eq!(check(&ring, &s(payload(&format!(r#","nbf":{}"#, NOW + 6))), NOW), Err(ErrorCode::TokenNotYetValid));
     assert!(check(&ring, &s(payload(&format!(r#","nbf":{}"#, NOW + 5))), NOW).is_ok());
     assert_eq!(check(&ring, &s("[]".into()), NOW), Err(ErrorCode::TokenMalformed));

@@ -7,7 +7,7 @@ use napi_derive::napi;
 
 use super::error::to_js;
 use super::options::NativeIssuerOptions;
-use super::text::{with_output, OutputText, Text, TokenArg};
+use super::text::{with_scratch_and_output, OutputText, Text, TokenArg};
 use crate::clock::now_secs;
 use crate::error::{Error, ErrorCode};
 use crate::issuer::TokenIssuer;
@@ -57,6 +57,19 @@ pub fn create_issuer(options: NativeIssuerOptions) -> Result<IssuerHandle, Error
   Ok(External::new(issuer))
 }
 
+#[napi(object)]
+pub struct NativeIssuerClaims {
+  pub iss: String,
+  pub aud: String,
+}
+
+/// The `iss` and `aud` claims of this issuer's tokens (the compact form of verify leaves them out).
+#[napi(ts_args_type = "issuer: ExternalObject<'TokenIssuer'>")]
+pub fn issuer_claims(issuer: &IssuerHandle) -> NativeIssuerClaims {
+  let (iss, aud) = issuer.issuer_and_audience();
+  NativeIssuerClaims { iss: iss.to_owned(), aud: aud.to_owned() }
+}
+
 /// Access-token lifetime in seconds (`expiresIn`).
 #[napi(ts_args_type = "issuer: ExternalObject<'TokenIssuer'>")]
 pub fn access_token_ttl(issuer: &IssuerHandle) -> u32 {
@@ -87,13 +100,17 @@ pub fn create_jwt(
   Ok(Text(out))
 }
 
-/// Verifies an access token; returns the verified payload as JSON text (index.js parses it).
+/// Verifies an access token. Returns its claims as one string: for a payload in the exact form
+/// createJWT writes, `iat SEP exp SEP sub SEP sid SEP jti [SEP {custom claims JSON}]` with SEP
+/// U+0001 (starts with a digit; `iss`/`aud` are the issuer's, see `issuerClaims`), else the whole
+/// payload JSON (starts with `{` or whitespace). index.js builds the claims object: slicing the
+/// compact form costs a fraction of `JSON.parse` of the payload.
 #[napi(ts_args_type = "issuer: ExternalObject<'TokenIssuer'>, token: string", ts_return_type = "string")]
-pub fn verify_access_token_json(issuer: &IssuerHandle, token: TokenArg) -> Result<OutputText, ErrorCode> {
+pub fn verify_access_token_compact(issuer: &IssuerHandle, token: TokenArg) -> Result<OutputText, ErrorCode> {
   token
     .with_bytes(|bytes| {
       let bytes = bytes.ok_or(ErrorCode::TokenMalformed)?;
-      with_output(|out| issuer.verify_access_token_into(bytes, now_secs(), out))
+      with_scratch_and_output(|scratch, out| issuer.verify_access_token_compact_into(bytes, now_secs(), scratch, out))
     })
     .map(|()| OutputText)
     .map_err(to_js)
@@ -106,12 +123,22 @@ pub fn create_refresh_token(issuer: &IssuerHandle, sid: String) -> Result<Native
 }
 
 #[napi(ts_args_type = "issuer: ExternalObject<'TokenIssuer'>, sid: string, seed: string, generation: number")]
-pub fn derive_refresh_token(issuer: &IssuerHandle, sid: String, seed: String, generation: u32) -> Result<NativeRefreshToken, ErrorCode> {
+pub fn derive_refresh_token(
+  issuer: &IssuerHandle,
+  sid: String,
+  seed: String,
+  generation: u32,
+) -> Result<NativeRefreshToken, ErrorCode> {
   issuer.derive_refresh_token(&sid, &seed, generation).map(Into::into).map_err(to_js)
 }
 
 #[napi(ts_args_type = "issuer: ExternalObject<'TokenIssuer'>, sid: string, seed: string, generation: number")]
-pub fn rotate_refresh_token(issuer: &IssuerHandle, sid: String, seed: String, generation: u32) -> Result<NativeRefreshToken, ErrorCode> {
+pub fn rotate_refresh_token(
+  issuer: &IssuerHandle,
+  sid: String,
+  seed: String,
+  generation: u32,
+) -> Result<NativeRefreshToken, ErrorCode> {
   issuer.rotate_refresh_token(&sid, &seed, generation).map(Into::into).map_err(to_js)
 }
 

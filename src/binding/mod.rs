@@ -5,4 +5,3 @@ mod error;
 mod issuer;
 mod options;
 mod text;
-
