@@ -198,6 +198,15 @@ describe('issuing', () => {
     expect(r.body.result.token).toBe(response.body.accessToken);
   });
 
+  test('a raw token inside text or used as a key in a cloud function result is replaced too', async () => {
+    const { response } = await signUp();
+    const token = response.body.accessToken;
+    const r = await rest('POST', '/functions/tokenInText', { sessionToken: token, body: {} });
+    expect(r.status).toBe(200);
+    expectNoRawToken(r);
+    expect(r.body.result).toEqual({ message: `your token is ${token}!`, list: [`Bearer ${token}`], byToken: { [token]: 'yes' } });
+  });
+
   test('GraphQL signUp and logIn put the access token in viewer.sessionToken and the pair in extensions', async () => {
     const username = `gql${Date.now()}`;
     const query = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { viewer { sessionToken user { objectId } } } }`;

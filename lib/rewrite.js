@@ -7,12 +7,14 @@ const { RefreshTokenPlugin } = require('./plugin');
 const { FIELD_NAMES } = require('./sessions');
 
 const SESSION_TOKEN = /^r:[0-9a-f]{32}$/;
+// A token inside a longer string ("Bearer r:...", a message a cloud function built) counts too.
+const EMBEDDED_TOKEN = /r:[0-9a-f]{32}/g;
+const HAS_TOKEN = /r:[0-9a-f]{32}/;
 const PRIVATE = new Set(FIELD_NAMES);
-// Cheap pre-check on the serialized body: most responses carry neither.
-const MARKERS = ['"r:', '"refreshToken'];
 
+/** Cheap pre-check on the serialized body: most responses carry neither a token nor a private field. */
 function needsRewrite(serialized) {
-  return MARKERS.some(marker => serialized.includes(marker));
+  return serialized.includes('"refreshToken') || HAS_TOKEN.test(serialized);
 }
 
 // `asSessionToken` collects the tokens found under a `sessionToken` key: only there does the pair's
@@ -22,11 +24,16 @@ function collectTokens(value, found, asSessionToken, key) {
     if (SESSION_TOKEN.test(value)) {
       found.add(value);
       if (key === 'sessionToken') asSessionToken.add(value);
+    } else {
+      for (const embedded of value.match(EMBEDDED_TOKEN) || []) found.add(embedded);
     }
   } else if (Array.isArray(value)) {
     for (const item of value) collectTokens(item, found, asSessionToken);
   } else if (value && typeof value === 'object') {
-    for (const name of Object.keys(value)) collectTokens(value[name], found, asSessionToken, name);
+    for (const name of Object.keys(value)) {
+      for (const embedded of name.match(EMBEDDED_TOKEN) || []) found.add(embedded); // a token as a key
+      collectTokens(value[name], found, asSessionToken, name);
+    }
   }
 }
 
@@ -85,10 +92,16 @@ function applyReplacements(value, replacements, ctx) {
     if (ctx.refreshDelivery === 'cookie') ctx.setRefreshCookie(value.refreshToken);
     delete value.refreshToken;
   }
-  for (const key of Object.keys(value)) {
+  for (let key of Object.keys(value)) {
     if (PRIVATE.has(key)) {
       delete value[key];
       continue;
+    }
+    if (HAS_TOKEN.test(key)) {
+      const renamed = replaceValue(key, replacements, ctx) || '';
+      value[renamed] = value[key];
+      delete value[key];
+      key = renamed;
     }
     const item = value[key];
     if (typeof item === 'string' && replacements.has(item)) {
@@ -115,9 +128,14 @@ function isPair(value) {
 
 function replaceValue(item, replacements, ctx) {
   if (typeof item === 'string') {
-    if (!replacements.has(item)) return item;
-    const replacement = replacements.get(item);
-    return replacement ? replacement.sessionToken : null;
+    if (replacements.has(item)) {
+      const replacement = replacements.get(item);
+      return replacement ? replacement.sessionToken : null;
+    }
+    return item.replace(EMBEDDED_TOKEN, token => {
+      const replacement = replacements.get(token);
+      return replacement ? replacement.sessionToken : '';
+    });
   }
   return applyReplacements(item, replacements, ctx);
 }

@@ -21,6 +21,11 @@ module.exports = plugin => Parse => {
     if (!request.user) throw new Parse.Error(Parse.Error.INVALID_SESSION_TOKEN, 'Login required.');
     return plugin().revokeSessions(request.user, { exceptSessionToken: request.user.getSessionToken() });
   });
+  Parse.Cloud.define('tokenInText', request => {
+    // A careless function that puts the caller's session token into text and into a key.
+    const token = request.user.getSessionToken();
+    return { message: `your token is ${token}!`, list: [`Bearer ${token}`], byToken: { [token]: 'yes' } };
+  });
   Parse.Cloud.define('countNotes', async request => {
     return new Parse.Query('Note').count({ sessionToken: request.user && request.user.getSessionToken() });
   });

@@ -96,10 +96,18 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
       const response = await fetch(`http://127.0.0.1:${listenPort}/__events`);
       return response.json();
     },
+    /** Requests whose response carried a raw `r:` token (only watched with the plugin on). */
+    async leaks() {
+      const response = await fetch(`http://127.0.0.1:${listenPort}/__leaks`);
+      return response.json();
+    },
+    /** Stops the server; with the plugin on, first fails if any response carried a raw token. */
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      const leaked = pluginOptions ? await this.leaks().catch(() => []) : [];
       child.kill('SIGTERM');
       await exited;
+      if (leaked.length) throw new Error(`raw session tokens left the server in: ${leaked.join(', ')}`);
     },
     async kill() {
       child.kill('SIGKILL');

@@ -16,9 +16,33 @@ const record = type => event => {
   if (type === 'claims') return config.claims || undefined;
 };
 
+// Every byte any response sends is searched for a raw session token: with the plugin on, none may
+// leave, whatever the route. Served at GET /__leaks (the harness checks it when a server stops).
+const RAW_TOKEN = /r:[0-9a-f]{32}/;
+const leaks = [];
+function watchForRawTokens(app) {
+  return (req, res) => {
+    const { write, end } = res;
+    const scan = chunk => {
+      if (chunk && RAW_TOKEN.test(Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk))) {
+        leaks.push(`${req.method} ${req.url}`);
+      }
+    };
+    res.write = function (chunk, ...rest) {
+      scan(chunk);
+      return write.call(this, chunk, ...rest);
+    };
+    res.end = function (chunk, ...rest) {
+      if (typeof chunk !== 'function') scan(chunk);
+      return end.call(this, chunk, ...rest);
+    };
+    app(req, res);
+  };
+}
+
 async function main() {
   const app = express();
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer(config.tokens === false ? app : watchForRawTokens(app));
   await new Promise(resolve => httpServer.listen(config.port || 0, '127.0.0.1', resolve));
   const port = httpServer.address().port;
   const serverURL = `http://127.0.0.1:${port}/parse`;
@@ -47,6 +71,7 @@ async function main() {
   const api = new ParseServer(options);
   await api.start();
   app.get('/__events', (req, res) => res.json(events));
+  app.get('/__leaks', (req, res) => res.json(leaks));
   if (tokens) app.use('/parse', tokens.middleware);
   app.use('/parse', api.app);
   if (tokens) app.use('/graphql', tokens.graphqlMiddleware);
