@@ -186,3 +186,94 @@ export declare function revoke(sid: string, untilEpochSeconds: number): void;
 export declare function isRevoked(sid: string): boolean;
 export declare function benchVerifyFloor(token: string, iterations?: number): number;
 export declare function benchSignFloor(iterations?: number): number;
+
+// ---- The Parse Server plugin (lib/). See README.md for the commented set-up.
+
+export interface RefreshTokenHookRequest {
+  /** Express's req.ip: behind a proxy, configure Express's `trust proxy`. */
+  ip?: string;
+  installationId?: string;
+}
+
+export interface PluginHooks {
+  /** Custom claims for every access token of a session; may not set iss, aud, sub, sid, iat, exp, jti, nbf. */
+  claims?: (session: { userId: string; sessionId: string; installationId?: string }) => object | undefined | Promise<object | undefined>;
+  onRefresh?: (event: { userId: string; sessionId: string; generation: number } & RefreshTokenHookRequest) => unknown;
+  /** reason: 'logout' | 'revoke' | 'reuse' | 'expired' | 'idle' | 'password-change' | 'replaced' | 'admin' */
+  onRevoke?: (event: { userId: string; sessionId: string; reason: string } & RefreshTokenHookRequest) => unknown;
+  onReuseDetected?: (event: { userId: string; sessionId: string; generation: number } & RefreshTokenHookRequest) => unknown;
+}
+
+export interface PluginOptions {
+  /** HS256 secret, at least 32 bytes. Exactly one of `secret` and `keys`. */
+  secret?: string | Buffer;
+  /** kid of `secret` (default "default"). */
+  kid?: string;
+  /** A key ring: the first signs, all verify. */
+  keys?: KeyOptions[];
+  /** Seconds (default 1800). */
+  accessTokenTTL?: number;
+  /** Absolute lifetime of a login in seconds; rotation never extends it (default: Parse's sessionLength). */
+  refreshTokenTTL?: number;
+  /** Seconds without a refresh after which the session ends (default 0: off). */
+  idleTimeout?: number;
+  /** Grace window for the immediate predecessor, seconds (default 10; 0: off). */
+  reuseInterval?: number;
+  /** Clock skew accepted on exp/nbf, seconds (default 5). */
+  leeway?: number;
+  /** `iss` (default publicServerURL, else serverURL). */
+  issuer?: string;
+  /** `aud` (default the appId). */
+  audience?: string;
+  /** Refresh-token delivery to JavaScript-key requests (default 'none'). */
+  javascriptKeyRefresh?: 'none' | 'cookie' | 'body';
+  /** Whether raw `r:` session tokens are still accepted (default 'allow'). */
+  legacySessionTokens?: 'allow' | 'deny';
+  /** Name of the refresh cookie (default 'parse_refresh_token'). */
+  cookieName?: string;
+  /** SameSite of the refresh cookie (default 'Strict'). */
+  cookieSameSite?: 'Strict' | 'Lax' | 'None';
+  /** Largest refresh/revoke body, bytes (default 16384). */
+  maxBodyBytes?: number;
+  hooks?: PluginHooks;
+}
+
+/** What a login answers with (also `issueTokens`). `refreshToken` is absent where the client may not hold it. */
+export interface TokenPair {
+  sessionToken: string;
+  accessToken: string;
+  refreshToken?: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+type ExpressMiddleware = (req: any, res: any, next: (error?: unknown) => void) => void;
+
+export interface RefreshTokensPlugin {
+  readonly options: Readonly<PluginOptions>;
+  /** Parse Server options with the plugin's needs added; binds the plugin to that app. Call before `new ParseServer`. */
+  parseServerOptions<T extends { appId: string }>(parseOptions: T): T;
+  /** Mount in front of Parse Server, on the same path: `app.use('/parse', tokens.middleware, api.app)`. */
+  middleware: ExpressMiddleware;
+  /** Mount in front of Parse's GraphQL endpoint: `app.use('/graphql', tokens.graphqlMiddleware)`. */
+  graphqlMiddleware: ExpressMiddleware;
+  /** Creates a session for `user` (a Parse.User or objectId) and returns its pair (custom login flows). */
+  issueTokens(user: string | { id: string }, options?: { installationId?: string }): Promise<TokenPair>;
+  /** Ends the user's sessions, except one; resolves to how many ended. */
+  revokeSessions(user: string | { id: string }, options?: { exceptSessionId?: string; exceptSessionToken?: string; reason?: string }): Promise<number>;
+  verifyAccessToken(token: string): AccessTokenClaims;
+  readonly issuer: TokenIssuer;
+}
+
+/** Creates the plugin for one Parse Server app. A wrong option throws an Error that names it. */
+export declare function refreshTokens(options: PluginOptions): RefreshTokensPlugin;
+
+/** The private `_Session` fields the plugin owns. */
+export declare const PRIVATE_SESSION_FIELDS: readonly string[];
+export declare const DEFAULT_OPTIONS: Readonly<PluginOptions>;
+
+/**
+ * Makes the Parse JS SDK's `Parse.User.logOut()` call /logout for access tokens too (the SDK only does
+ * for tokens containing 'r:'). Also loadable alone: require('parse-server-refresh-token/lib/client').
+ */
+export declare function installParseLogout(Parse: unknown): void;
