@@ -235,6 +235,8 @@ export interface PluginOptions {
   cookieSameSite?: 'Strict' | 'Lax' | 'None';
   /** Largest refresh/revoke body, bytes (default 16384). */
   maxBodyBytes?: number;
+  /** Seconds a refresh or revoke may wait on the database before it answers 503 (default 10). */
+  endpointTimeout?: number;
   hooks?: PluginHooks;
 }
 

@@ -117,12 +117,16 @@ async function endpoint(plugin, ctx, req, res, body, path) {
   const fields = input || {};
   let code = fields.code;
   if (code === undefined && ctx.refreshDelivery === 'cookie') code = readCookie(req, plugin.options.cookieName);
-  const request = { ip: req.ip || (req.socket && req.socket.remoteAddress), installationId: req.headers['x-parse-installation-id'] || fields._InstallationId };
+  const request = {
+    ip: req.ip || (req.socket && req.socket.remoteAddress),
+    installationId: req.headers['x-parse-installation-id'] || fields._InstallationId,
+    deadline: Date.now() + plugin.options.endpointTimeout * 1000,
+  };
   const invalid = name => sendParseError(res, parseError(Parse.Error.VALIDATION_ERROR, `${name} must be a non-empty string.`));
   if (!isTokenString(code, 1024)) return invalid('code');
   try {
     if (REVOKE_PATHS.includes(path)) {
-      await revoke(plugin, ctx.config, { code }, request);
+      await withinTimeout(plugin, revoke(plugin, ctx.config, { code }, request));
       if (ctx.refreshDelivery === 'cookie') res.append('Set-Cookie', refreshCookie(plugin, req, '', true));
       return sendJson(res, 200, {});
     }
@@ -131,7 +135,7 @@ async function endpoint(plugin, ctx, req, res, body, path) {
     // javascriptKeyRefresh 'none': the rotated token could not be handed back, so a refresh would only
     // strand the chain (and its next use would look like reuse). Refuse it; nothing changes.
     if (ctx.refreshDelivery === 'none') return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, REFRESH_NOT_FOR_JAVASCRIPT_KEY), 403);
-    const pair = await refresh(plugin, ctx.config, { clientId, code }, request);
+    const pair = await withinTimeout(plugin, refresh(plugin, ctx.config, { clientId, code }, request));
     if (ctx.refreshDelivery === 'cookie') ctx.setRefreshCookie(pair.refreshToken);
     return sendJson(res, 200, RefreshTokenPlugin.pairFields(pair.access, ctx.refreshDelivery === 'body' ? pair.refreshToken : undefined));
   } catch (error) {
@@ -265,8 +269,27 @@ function failInternal(plugin, res, error) {
 }
 
 function isDatabaseUnavailable(error) {
+  // Parse's database layer turns a driver failure in find() into this sanitized Parse.Error (code 1).
+  if (error && error.code === 1 && error.message === 'An internal server error occurred') return true;
   const text = String((error && (error.code || error.message)) || '');
-  return /ECONNREFUSED|ECONNRESET|57P01|connection|terminat/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|connection|terminat/i.test(text);
+}
+
+/**
+ * The endpoint's database work, bounded by `endpointTimeout`: a database that stops answering (a
+ * partition, not a refused connection) gets a 503 instead of a request that hangs without end.
+ */
+function withinTimeout(plugin, work) {
+  const ms = plugin.options.endpointTimeout * 1000;
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`the database did not answer within ${ms} ms`);
+      error.code = 'ETIMEDOUT';
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 module.exports = { createMiddleware, requestInfo };

@@ -17,6 +17,7 @@ const DEFAULTS = Object.freeze({
   cookieName: 'parse_refresh_token',
   cookieSameSite: 'Strict',
   maxBodyBytes: 16 * 1024, // refresh and revoke bodies are tiny
+  endpointTimeout: 10, // seconds a refresh or revoke may wait on the database before answering 503
   hooks: {},
 });
 
@@ -92,6 +93,7 @@ function validateOptions(input) {
     fail('option cookieName must be 1 to 64 characters of A-Z a-z 0-9 _ -.');
   }
   checkInteger(options, 'maxBodyBytes', { min: 256, max: 1024 * 1024 });
+  checkInteger(options, 'endpointTimeout', { min: 1, max: 300 });
   if (typeof input.hooks !== 'undefined' && (typeof input.hooks !== 'object' || input.hooks === null)) {
     fail('option hooks must be an object.');
   }

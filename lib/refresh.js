@@ -45,7 +45,10 @@ async function refresh(plugin, config, { clientId, code }, request, attempt = 0)
 
   if (generation === session.generation && plugin.issuer.refreshTokenMatches(code, session.hash)) {
     const next = plugin.issuer.rotateRefreshToken({ sid: family, seed: session.seed, generation });
-    if (!(await plugin.store.rotate(config, session, next, now))) {
+    // A request that already answered 503 (endpointTimeout) must not rotate late: its client keeps
+    // the old token. The rotation time is taken now, not at the start, for the same reason.
+    if (request && request.deadline && Date.now() > request.deadline) throw deadlinePassed();
+    if (!(await plugin.store.rotate(config, session, next, new Date()))) {
       // Another request rotated first: from here on this token is the predecessor.
       if (attempt > 0) throw invalidSession(MESSAGES.refreshInvalid);
       return refresh(plugin, config, { clientId, code }, request, attempt + 1);
@@ -73,6 +76,12 @@ async function refresh(plugin, config, { clientId, code }, request, attempt = 0)
     throw invalidSession(MESSAGES.refreshReused);
   }
   throw invalidSession(MESSAGES.refreshInvalid);
+}
+
+function deadlinePassed() {
+  const error = new Error('the refresh did not finish within endpointTimeout');
+  error.code = 'ETIMEDOUT';
+  return error;
 }
 
 /** Ends the session a genuine refresh token belongs to (any generation of its chain). */
