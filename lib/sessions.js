@@ -91,13 +91,15 @@ class SessionCache {
 class SessionStore {
   constructor({ cacheTTL }) {
     this.cache = new SessionCache(cacheTTL);
-    this.schemaReady = new WeakMap(); // DatabaseController -> Promise
+    // Keyed by the storage adapter: Parse's Config.get() builds a new DatabaseController on every
+    // call (so once per request), over the one adapter of the app's database.
+    this.schemaReady = new WeakMap(); // storage adapter -> Promise
   }
 
   /** Adds the private fields and the family index once per database; idempotent across instances. */
   ensureSchema(config) {
     const database = config.database;
-    let ready = this.schemaReady.get(database);
+    let ready = this.schemaReady.get(database.adapter);
     if (!ready) {
       ready = (async () => {
         const schema = await database.loadSchema({ clearCache: true });
@@ -110,11 +112,11 @@ class SessionStore {
         await database.adapter.ensureIndex('_Session', parseSchema, ['refreshTokenFamily'], FAMILY_INDEX);
       })();
       ready = ready.catch(error => {
-        this.schemaReady.delete(database); // retry on the next call
+        this.schemaReady.delete(database.adapter); // retry on the next call
         // Parse's schema controller rejects some failures with `undefined`; give them a reason.
         throw error || new Error('parse-server-refresh-token: could not prepare the _Session fields.');
       });
-      this.schemaReady.set(database, ready);
+      this.schemaReady.set(database.adapter, ready);
     }
     return ready;
   }
