@@ -44,8 +44,7 @@ async function handle(plugin, graphql, req, res, next) {
   // Parse reads app id and session token from the body when no app id header is sent (the JS SDK's
   // text/plain requests); to see those we parse that body first. File uploads are left alone.
   if (isEndpoint || (!headerAppId && hasBody(req) && !path.startsWith('/files/') && !isMultipart(req))) {
-    const limit = isEndpoint ? plugin.options.maxBodyBytes : parseServerModules().Config.get(plugin.appId).maxUploadSize;
-    body = await readJsonBody(req, isEndpoint ? limit : byteLimit(limit));
+    body = await readJsonBody(req, isEndpoint ? plugin.options.maxBodyBytes : byteLimit(plugin.maxUploadSize));
     if (!isEndpoint && body !== null && body !== MALFORMED && body !== TOO_LARGE) req.body = body;
   }
   const bodyObject = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
@@ -54,15 +53,19 @@ async function handle(plugin, graphql, req, res, next) {
     if (isEndpoint && !appId) return sendParseError(res, parseError(parseServerModules().Parse.Error.OPERATION_FORBIDDEN, 'unauthorized'), 403);
     return next(); // another app, or none: Parse answers as it always did
   }
-  const config = parseServerModules().Config.get(plugin.appId);
-  if (!clientKeysMatch(config, req, bodyObject)) {
+  // Config.get() builds a new config object on every call: get it only when a request needs the database.
+  let config;
+  const getConfig = () => config || (config = parseServerModules().Config.get(plugin.appId));
+  if (!clientKeysMatch(plugin.clientKeys, req, bodyObject)) {
     res.statusCode = 403;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     return res.end(JSON.stringify({ error: 'unauthorized' }));
   }
   const ctx = {
     plugin,
-    config,
+    get config() {
+      return getConfig();
+    },
     translated: null,
     legacyToken: null,
     graphql,
@@ -85,7 +88,7 @@ async function handle(plugin, graphql, req, res, next) {
     if (isAccessToken(token)) {
       let resolved;
       try {
-        resolved = await plugin.resolveAccessToken(config, token);
+        resolved = await plugin.resolveAccessToken(getConfig, token);
       } catch (error) {
         if (error && error.code === 209) return sendParseError(res, error);
         throw error;
@@ -222,6 +225,7 @@ function readCookie(req, name) {
   return undefined;
 }
 
+/** As Parse Server: if any client key is configured, one must match (or the master key). */
 function clientKeysMatch(config, req, bodyObject) {
   const configured = CLIENT_KEYS.filter(([key]) => config[key] !== undefined);
   if (configured.length === 0) return true;

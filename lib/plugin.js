@@ -42,6 +42,10 @@ class RefreshTokenPlugin {
     const issuerName = o.issuer || parseOptions.publicServerURL || parseOptions.serverURL;
     if (!issuerName) throw new Error('parse-server-refresh-token: option issuer is required when Parse Server has no serverURL.');
     this.appId = parseOptions.appId;
+    // Read once: the per-request path checks client keys and body size without building a Config.
+    const { clientKey, javascriptKey, dotNetKey, restAPIKey, masterKey } = parseOptions;
+    this.clientKeys = { clientKey, javascriptKey, dotNetKey, restAPIKey, masterKey };
+    this.maxUploadSize = parseOptions.maxUploadSize || '20mb';
     const { TokenIssuer } = require('..'); // the native core's wrapper (index.js), loaded by now
     this.issuer = new TokenIssuer({
       secret: o.secret,
@@ -68,7 +72,10 @@ class RefreshTokenPlugin {
     return Config.get(this.appId);
   }
 
-  /** Verifies an access token and checks its session still exists. Throws a 209 Parse.Error. */
+  /**
+   * Verifies an access token and checks its session still exists. Throws a 209 Parse.Error.
+   * `config` may be a function returning it: it is then called only on a session-cache miss.
+   */
   async resolveAccessToken(config, token) {
     let claims;
     try {

@@ -124,7 +124,7 @@ class SessionStore {
   async bySid(config, sid) {
     const cached = this.cache.get(sid);
     if (cached) return cached;
-    const session = await this.findOne(config, { objectId: sid });
+    const session = await this.findOne(typeof config === 'function' ? config() : config, { objectId: sid });
     if (session) this.cache.set(sid, session);
     return session;
   }
