@@ -168,14 +168,15 @@ async function main() {
     ['verify within 2x of the Rust floor (floor/ours <= 2)', verify[3].ops / verify[0].ops, 2, 'max'],
     ['verify, distinct tokens, >= 4x fast-jwt (no cache)', verify[1].ops / fastVerifyRow.ops, 4],
     ['verify, distinct tokens, within 2x of the Rust floor', verify[3].ops / verify[1].ops, 2, 'max'],
-    ['  (2 custom claims) >= 4x fast-jwt (no cache)', verify[2].ops / fastVerifyRow.ops, 4],
+    ['  (2 custom claims) x fast-jwt (no cache)', verify[2].ops / fastVerifyRow.ops, 4],
   ];
   console.log('\ntargets');
   let missed = 0;
   for (const [label, value, bound, kind] of targets) {
     const ok = kind === 'max' ? value <= bound : value >= bound;
-    if (!ok && !label.startsWith('  ')) missed++;
-    console.log(`${ok ? 'PASS' : 'MISS'}  ${label.padEnd(54)} ${value.toFixed(2)}`);
+    const informational = label.startsWith('  '); // not one of the issue's targets
+    if (!ok && !informational) missed++;
+    console.log(`${informational ? 'info' : ok ? 'PASS' : 'MISS'}  ${label.padEnd(54)} ${value.toFixed(2)}`);
   }
   console.log(`\n${missed ? `${missed} target(s) missed` : 'all targets met'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exitCode = missed ? 1 : 0;
