@@ -207,6 +207,16 @@ describe('issuing', () => {
     expect(r.body.result).toEqual({ message: `your token is ${token}!`, list: [`Bearer ${token}`], byToken: { [token]: 'yes' } });
   });
 
+  test('POST /upgradeToRevocableSession answers as plain Parse Server does on PostgreSQL, and leaks nothing', async () => {
+    // Parse 9.10 creates the new session, then fails with 500 on PostgreSQL (with or without the
+    // plugin; see shared PARSE-SESSION-PATHS.md). The plugin must not turn that into a leak.
+    const { response } = await signUp();
+    const r = await rest('POST', '/upgradeToRevocableSession', { sessionToken: response.body.accessToken, body: {} });
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ code: 1, message: 'Internal server error.' });
+    expectNoRawToken(r);
+  });
+
   test('GraphQL signUp and logIn put the access token in viewer.sessionToken and the pair in extensions', async () => {
     const username = `gql${Date.now()}`;
     const query = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { viewer { sessionToken user { objectId } } } }`;
