@@ -155,10 +155,7 @@ function patchPasswordChangeRevocation({ RestWrite }) {
       return original.apply(this, arguments);
     }
     const where = { user: { __type: 'Pointer', className: '_User', objectId: this.objectId() } };
-    const ended = (await this.config.database.find('_Session', where, {})).map(toSession);
-    const result = await original.apply(this, arguments);
-    for (const session of ended) await plugin.sessionEnded(session, 'password-change');
-    return result;
+    return endingSessions(plugin, this.config, where, 'password-change', () => original.apply(this, arguments));
   };
 }
 
@@ -175,11 +172,19 @@ function patchReplacedSessions({ RestWrite }) {
       return original.apply(this, arguments);
     }
     const where = { user, installationId, sessionToken: { $ne: sessionToken } };
-    const replaced = (await this.config.database.find('_Session', where, {})).map(toSession);
-    const result = await original.apply(this, arguments);
-    for (const session of replaced) await plugin.sessionEnded(session, 'replaced');
-    return result;
+    return endingSessions(plugin, this.config, where, 'replaced', () => original.apply(this, arguments));
   };
+}
+
+/**
+ * Runs `deleteThem` (Parse's own deletion of the sessions matching `where`), then tells the plugin
+ * each of those sessions ended, so that their access tokens stop on this instance at once.
+ */
+async function endingSessions(plugin, config, where, reason, deleteThem) {
+  const ending = (await config.database.find('_Session', where, {})).map(toSession);
+  const result = await deleteThem();
+  for (const session of ending) await plugin.sessionEnded(session, reason);
+  return result;
 }
 
 module.exports = { install };
