@@ -150,6 +150,33 @@ describe('issuing', () => {
     }
   });
 
+  test('private fields: hidden from class queries, useless as a query oracle, not writable, and indexed', async () => {
+    const { response } = await signUp();
+    const token = response.body.accessToken;
+    const sid = server.verify(token).sid;
+    const list = await rest('GET', '/classes/_Session', { sessionToken: token });
+    expect(list.status).toBe(200);
+    expectNoRawToken(list);
+    expect(list.body.results.map(r => r.objectId)).toEqual([sid]);
+    // A constraint on a hidden field must not reveal anything about it.
+    const row = (await sessionRows(server)).find(r => r.objectId === sid);
+    const probe = await rest('GET', `/classes/_Session?where=${encodeURIComponent(JSON.stringify({ refreshTokenHash: row.refreshTokenHash }))}`, { sessionToken: token });
+    const miss = await rest('GET', `/classes/_Session?where=${encodeURIComponent(JSON.stringify({ refreshTokenHash: 'x'.repeat(43) }))}`, { sessionToken: token });
+    expectNoRawToken(probe);
+    expect(probe.status).toBe(miss.status);
+    expect(probe.body).toEqual(miss.body);
+    const before = await sessionRows(server);
+    for (const [method, path] of [['PUT', `/sessions/${sid}`], ['PUT', `/classes/_Session/${sid}`]]) {
+      const write = await rest(method, path, { sessionToken: token, body: { refreshTokenGeneration: 99 } });
+      expect(write.status).toBe(400);
+      expect(write.body).toEqual({ code: 105, error: 'Invalid key name: refreshTokenGeneration' });
+    }
+    expect(await sessionRows(server)).toEqual(before);
+    const { withClient } = require('./support/parse-server');
+    const indexes = await withClient(server.databaseURI, c => c.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'psrt_refresh_token_family'`));
+    expect(indexes.rows[0].indexdef).toContain('("refreshTokenFamily")');
+  });
+
   test('a master-key listing of /sessions carries access tokens, not raw tokens', async () => {
     const { response } = await signUp();
     const r = await rest('GET', '/sessions', { master: true });
