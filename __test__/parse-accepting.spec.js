@@ -144,6 +144,44 @@ describe('accepted wherever Parse reads a session', () => {
   });
 });
 
+describe('the app named as Parse names it: Basic credentials, or the body behind an unknown header', () => {
+  const basic = () => `Basic ${Buffer.from(`${APP_ID}:javascript-key=${server.javascriptKey}`).toString('base64')}`;
+
+  test('a login with HTTP Basic credentials gets an access token, never the raw token', async () => {
+    const user = await login();
+    const r = await rest('POST', '/login', {
+      headers: { 'X-Parse-Application-Id': null, 'X-Parse-REST-API-Key': null, Authorization: basic() },
+      body: { username: user.username, password: 'pw-123456' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.text).not.toMatch(/r:[0-9a-f]{32}/);
+    expect(server.verify(r.body.sessionToken).sub).toBe(user.userId);
+    expect(r.body.refreshToken).toBeUndefined(); // the JavaScript key: no refresh token by default
+  });
+
+  test("a cloud function called with an access token and Basic credentials returns the access token, not the session's", async () => {
+    const user = await login();
+    const r = await rest('POST', '/functions/whoAmI', {
+      sessionToken: user.accessToken,
+      headers: { 'X-Parse-Application-Id': null, 'X-Parse-REST-API-Key': null, Authorization: basic() },
+      body: {},
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.result).toEqual({ id: user.userId, token: user.accessToken });
+  });
+
+  test('an unknown header app id with the app in a text/plain body is ours too', async () => {
+    const user = await login();
+    const r = await rest('POST', '/login', {
+      headers: { 'X-Parse-Application-Id': 'not-a-registered-app', 'X-Parse-REST-API-Key': null, 'Content-Type': 'text/plain' },
+      raw: JSON.stringify({ _method: 'GET', _ApplicationId: APP_ID, _JavaScriptKey: server.javascriptKey, username: user.username, password: 'pw-123456' }),
+    });
+    expect(r.status).toBe(200);
+    expect(r.text).not.toMatch(/r:[0-9a-f]{32}/);
+    expect(server.verify(r.body.sessionToken).sub).toBe(user.userId);
+  });
+});
+
 describe('rejected with 209, its reason, and nothing changed', () => {
   let user;
   let before;

@@ -316,6 +316,16 @@ describe('turning the plugin on logs nobody out', () => {
       () => rest('POST', '/functions/whoAmI', { sessionToken: users.bob.legacy, body: {} }),
       () => rest('GET', '/users/me', { headers: { Authorization: `Bearer ${users.carol.legacy}` } }),
       () => sdkRequest(server, 'GET', '/users/me', { _SessionToken: users.carol.legacy }),
+      // The app named by HTTP Basic credentials, or only in the body behind an unknown header app id,
+      // as Parse itself resolves it: the same refusal.
+      () => rest('GET', '/users/me', {
+        sessionToken: users.carol.legacy,
+        headers: { 'X-Parse-Application-Id': null, 'X-Parse-REST-API-Key': null, Authorization: `Basic ${Buffer.from(`${server.appId}:javascript-key=${server.javascriptKey}`).toString('base64')}` },
+      }),
+      () => rest('POST', '/users/me', {
+        headers: { 'X-Parse-Application-Id': 'not-a-registered-app', 'X-Parse-REST-API-Key': null, 'Content-Type': 'text/plain' },
+        raw: JSON.stringify({ _method: 'GET', _ApplicationId: server.appId, _JavaScriptKey: server.javascriptKey, _SessionToken: users.carol.legacy }),
+      }),
     ]) {
       const denied = await attempt();
       expect(denied.status).toBe(400);

@@ -143,6 +143,8 @@ describe('bad input changes nothing', () => {
     ['unknown client id', () => ({ client: 'nobody12345', code: user.refreshToken }), 209, 'Invalid refresh token.'],
     ["another user's refresh token", () => ({ client: user.userId, code: other.refreshToken }), 209, 'Invalid refresh token.'],
     ['tampered refresh token', () => ({ client: user.userId, code: flipLast(user.refreshToken) }), 209, 'Invalid refresh token.'],
+    // Our wire format (version, sid length, sid, generation, MAC) naming a session id with a NUL byte.
+    ['a token naming a session id with a NUL byte', () => ({ client: user.userId, code: Buffer.concat([Buffer.from([1, 1, 0]), Buffer.alloc(36)]).toString('base64url') }), 209, 'Invalid refresh token.'],
   ];
 
   test.each(cases)('%s', async (_name, body, code, message) => {

@@ -40,15 +40,21 @@ async function handle(plugin, graphql, req, res, next) {
   const path = req.path || '';
   const isEndpoint = !graphql && req.method === 'POST' && (path === REFRESH_PATH || REVOKE_PATHS.includes(path));
   let body;
-  const headerAppId = req.headers['x-parse-application-id'];
-  // Parse reads app id and session token from the body when no app id header is sent (the JS SDK's
-  // text/plain requests); to see those we parse that body first. File uploads are left alone.
-  if (isEndpoint || (!headerAppId && hasBody(req) && !path.startsWith('/files/') && !isMultipart(req))) {
+  // Which app a request is for, decided exactly as Parse's handleParseHeaders decides it: HTTP Basic
+  // auth naming a registered app, else the X-Parse-Application-Id header, else (when neither names a
+  // registered app) the body's _ApplicationId, as the JS SDK's text/plain requests send it. Deciding
+  // otherwise would let a request reach Parse without passing through here.
+  const basic = basicAuth(req);
+  let appId = basic && isRegistered(basic.appId) ? basic.appId : req.headers['x-parse-application-id'];
+  const appFromBody = !isRegistered(appId);
+  // To see a body's app id and session token we parse that body first. File uploads are left alone.
+  if (isEndpoint || (appFromBody && hasBody(req) && !path.startsWith('/files/') && !isMultipart(req))) {
     body = await readJsonBody(req, isEndpoint ? plugin.options.maxBodyBytes : byteLimit(plugin.maxUploadSize));
     if (!isEndpoint && body !== null && body !== MALFORMED && body !== TOO_LARGE) req.body = body;
   }
   const bodyObject = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
-  const appId = headerAppId || (typeof bodyObject._ApplicationId === 'string' ? bodyObject._ApplicationId : undefined);
+  if (appFromBody) appId = typeof bodyObject._ApplicationId === 'string' ? bodyObject._ApplicationId : undefined;
+  const keys = presentedKeys(req, basic, bodyObject);
   if (appId !== plugin.appId) {
     if (isEndpoint && !appId) return sendParseError(res, parseError(parseServerModules().Parse.Error.OPERATION_FORBIDDEN, 'unauthorized'), 403);
     return next(); // another app, or none: Parse answers as it always did
@@ -56,7 +62,7 @@ async function handle(plugin, graphql, req, res, next) {
   // Config.get() builds a new config object on every call: get it only when a request needs the database.
   let config;
   const getConfig = () => config || (config = parseServerModules().Config.get(plugin.appId));
-  if (!clientKeysMatch(plugin.clientKeys, req, bodyObject)) {
+  if (!clientKeysMatch(plugin.clientKeys, keys)) {
     res.statusCode = 403;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     return res.end(JSON.stringify({ error: 'unauthorized' }));
@@ -70,7 +76,7 @@ async function handle(plugin, graphql, req, res, next) {
     legacyToken: null,
     graphql,
     graphqlPairs: [],
-    refreshDelivery: refreshDelivery(plugin, req, bodyObject),
+    refreshDelivery: keys.javascriptKey !== undefined ? plugin.options.javascriptKeyRefresh : 'body',
     setRefreshCookie: token => res.append('Set-Cookie', refreshCookie(plugin, req, token)),
   };
 
@@ -202,10 +208,30 @@ function finish(res, ctx, body) {
   }
 }
 
-function refreshDelivery(plugin, req, bodyObject) {
-  const viaJavaScriptKey = req.headers['x-parse-javascript-key'] !== undefined || bodyObject._JavaScriptKey !== undefined;
-  if (!viaJavaScriptKey) return 'body';
-  return plugin.options.javascriptKeyRefresh;
+/** HTTP Basic credentials as Parse reads them: `appId:masterKey` or `appId:javascript-key=KEY`. */
+function basicAuth(req) {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || header.toLowerCase().indexOf('basic ') !== 0) return undefined;
+  const credentials = Buffer.from(header.slice(6), 'base64').toString().split(':');
+  if (credentials.length !== 2) return { appId: undefined };
+  const [appId, key] = credentials;
+  return key.indexOf('javascript-key=') === 0 ? { appId, javascriptKey: key.slice('javascript-key='.length) } : { appId, masterKey: key };
+}
+
+function isRegistered(appId) {
+  return typeof appId === 'string' && appId !== '' && parseServerModules().AppCache.get(appId) != null; // null when unknown
+}
+
+/** The client keys a request presents, from its headers, its Basic credentials and its body. */
+function presentedKeys(req, basic, bodyObject) {
+  const keys = {};
+  for (const [key, header] of CLIENT_KEYS) if (req.headers[header] !== undefined) keys[key] = req.headers[header];
+  if (req.headers['x-parse-master-key'] !== undefined) keys.masterKey = req.headers['x-parse-master-key'];
+  if (basic && basic.javascriptKey !== undefined) keys.javascriptKey = basic.javascriptKey;
+  if (basic && basic.masterKey !== undefined) keys.masterKey = basic.masterKey;
+  if (keys.javascriptKey === undefined && bodyObject._JavaScriptKey !== undefined) keys.javascriptKey = bodyObject._JavaScriptKey;
+  if (keys.masterKey === undefined && typeof bodyObject._MasterKey === 'string') keys.masterKey = bodyObject._MasterKey;
+  return keys;
 }
 
 function refreshCookie(plugin, req, value, expire = false) {
@@ -226,14 +252,11 @@ function readCookie(req, name) {
 }
 
 /** As Parse Server: if any client key is configured, one must match (or the master key). */
-function clientKeysMatch(config, req, bodyObject) {
+function clientKeysMatch(config, keys) {
   const configured = CLIENT_KEYS.filter(([key]) => config[key] !== undefined);
   if (configured.length === 0) return true;
-  if (req.headers['x-parse-master-key'] !== undefined && req.headers['x-parse-master-key'] === config.masterKey) return true;
-  return configured.some(([key, header]) => {
-    const presented = req.headers[header] !== undefined ? req.headers[header] : key === 'javascriptKey' ? bodyObject._JavaScriptKey : undefined;
-    return presented === config[key];
-  });
+  if (keys.masterKey !== undefined && keys.masterKey === config.masterKey) return true;
+  return configured.some(([key]) => keys[key] === config[key]);
 }
 
 function isTokenString(value, maxLength) {

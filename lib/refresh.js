@@ -12,13 +12,20 @@
 const { MESSAGES, invalidSession } = require('./errors');
 const { requestInfo } = require('./plugin');
 
+// Families are 22 base64url characters (16 random bytes); anything else in a token is not ours, and
+// must not reach a database query (PostgreSQL fails on a NUL byte).
+const FAMILY = /^[A-Za-z0-9_-]{1,64}$/;
+
 function inspect(plugin, code) {
+  let info;
   try {
-    return plugin.issuer.inspectRefreshToken(code);
+    info = plugin.issuer.inspectRefreshToken(code);
   } catch (error) {
     if (error && error.code === 'REFRESH_TOKEN_MALFORMED') throw invalidSession(MESSAGES.refreshInvalid);
     throw error;
   }
+  if (!FAMILY.test(info.sid)) throw invalidSession(MESSAGES.refreshInvalid);
+  return info;
 }
 
 /** Finds the session a genuine refresh token belongs to, or throws 209 having changed nothing. */
