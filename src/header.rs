@@ -34,8 +34,13 @@ struct RawHeader<'a> {
   typ: Option<Cow<'a, str>>,
   #[serde(borrow, default)]
   kid: Option<Cow<'a, str>>,
-  #[serde(default)]
-  crit: Option<IgnoredAny>,
+  /// Whether a `crit` member is there at all (`"crit": null` included).
+  #[serde(default, deserialize_with = "present")]
+  crit: bool,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+  IgnoredAny::deserialize(deserializer).map(|_| true)
 }
 
 /// `typ` is a media type, compared case-insensitively; `application/` may be omitted (RFC 7515 4.1.9).
@@ -67,7 +72,7 @@ pub(crate) fn check_header<'r>(segment: &[u8], ring: &'r KeyRing) -> Result<&'r 
   }
   // We implement no JWS extension, so RFC 7515 4.1.11 says a token that marks any as critical
   // must be rejected. It is not a shape we can process: malformed.
-  if header.crit.is_some() {
+  if header.crit {
     return Err(ErrorCode::TokenMalformed.into());
   }
   let kid = header.kid.ok_or(ErrorCode::TokenKeyUnknown)?;
@@ -125,6 +130,7 @@ mod tests {
       code(r#"{"alg":"HS256","typ":"at+jwt","kid":"k1","crit":["b64"],"b64":false}"#),
       ErrorCode::TokenMalformed
     );
+    assert_eq!(code(r#"{"alg":"HS256","typ":"at+jwt","kid":"k1","crit":null}"#), ErrorCode::TokenMalformed);
     assert_eq!(code(r#"{"alg":"HS256","alg":"HS256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenMalformed);
     assert_eq!(code(r#"["HS256","at+jwt","k1"]"#), ErrorCode::TokenMalformed);
     assert_eq!(code(r#"{"alg":256}"#), ErrorCode::TokenMalformed);
