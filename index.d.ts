@@ -278,4 +278,4 @@ export declare const DEFAULT_OPTIONS: Readonly<PluginOptions>;
  * Makes the Parse JS SDK's `Parse.User.logOut()` call /logout for access tokens too (the SDK only does
  * for tokens containing 'r:'). Also loadable alone: require('parse-server-refresh-token/lib/client').
  */
-export declare function installParseLogout(Parse: unknown): void;
+export declare function installParseLogout<T>(Parse: T): T;
