@@ -121,6 +121,15 @@ describe('accepted wherever Parse reads a session', () => {
       body: 'hello',
     });
     expect(upload.status).toBe(201);
+    // The download route names the app in its path; its session token is checked here too.
+    const { url } = await upload.json();
+    const download = await fetch(url, { headers: { 'X-Parse-Session-Token': user.accessToken } });
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe('hello');
+    const forged = await fetch(url, { headers: { 'X-Parse-Session-Token': forge({ exp: Math.floor(Date.now() / 1000) - 60 }) } });
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toEqual({ code: 209, error: 'Access token expired.' });
+    expect(forged.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     const anonymous = await fetch(`${server.serverURL}/files/hello.txt`, {
       method: 'POST',
       headers: { 'X-Parse-Application-Id': APP_ID, 'X-Parse-REST-API-Key': server.restKey, 'Content-Type': 'text/plain' },

@@ -18,6 +18,7 @@ const REVOKE_PATH = '/users/revoke';
 // The refresh cookie is scoped to REFRESH_PATH, so browsers send it only below it: cookie clients
 // revoke here.
 const COOKIE_REVOKE_PATH = '/users/refresh/revoke';
+const FILE_DOWNLOAD = /^\/files\/([^/]+)\//;
 const REVOKE_PATHS = [REVOKE_PATH, COOKIE_REVOKE_PATH];
 const REFRESH_NOT_FOR_JAVASCRIPT_KEY = "Refresh tokens are not available to JavaScript-key requests (javascriptKeyRefresh is 'none').";
 const LOGIN_ROUTE = /^\/login\/?$/i; // as Parse's matchesExactRoute(req.path, '/login')
@@ -54,6 +55,9 @@ async function handle(plugin, graphql, req, res, next) {
   }
   const bodyObject = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
   if (appFromBody) appId = typeof bodyObject._ApplicationId === 'string' ? bodyObject._ApplicationId : undefined;
+  // File downloads name their app in the path (/files/<appId>/<name>) and may carry a session token.
+  const fileDownload = req.method === 'GET' && FILE_DOWNLOAD.exec(path);
+  if (appId === undefined && fileDownload) appId = fileDownload[1];
   const keys = presentedKeys(req, basic, bodyObject);
   if (appId !== plugin.appId) {
     if (isEndpoint && !appId) return sendParseError(res, parseError(parseServerModules().Parse.Error.OPERATION_FORBIDDEN, 'unauthorized'), 403);
@@ -62,7 +66,8 @@ async function handle(plugin, graphql, req, res, next) {
   // Config.get() builds a new config object on every call: get it only when a request needs the database.
   let config;
   const getConfig = () => config || (config = parseServerModules().Config.get(plugin.appId));
-  if (!clientKeysMatch(plugin.clientKeys, keys)) {
+  // Parse checks client keys on every route but file downloads (they are fetched by plain URL).
+  if (!fileDownload && !clientKeysMatch(plugin.clientKeys, keys)) {
     res.statusCode = 403;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     return res.end(JSON.stringify({ error: 'unauthorized' }));
@@ -113,7 +118,7 @@ async function handle(plugin, graphql, req, res, next) {
       ctx.legacyToken = token;
     }
   }
-  hookResponse(res, ctx);
+  if (!path.startsWith('/files/')) hookResponse(res, ctx); // file bodies are files, never Parse JSON
   next();
 }
 
@@ -184,8 +189,10 @@ function hookResponse(res, ctx) {
     return deliver(serialized, body);
   };
   res.send = function sendWithoutSessionTokens(body) {
-    const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
-    if (typeof text !== 'string' || !/^\s*[[{]/.test(text)) {
+    // Only JSON can carry a session token; look at the first bytes before decoding a whole Buffer.
+    const looksLikeJson = Buffer.isBuffer(body) ? /^\s*[[{]/.test(body.subarray(0, 64).toString('latin1')) : typeof body === 'string' && /^\s*[[{]/.test(body);
+    const text = looksLikeJson && Buffer.isBuffer(body) ? body.toString('utf8') : body;
+    if (!looksLikeJson) {
       restore();
       return send.call(res, body);
     }
