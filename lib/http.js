@@ -7,7 +7,7 @@
 //  - the refresh and revoke endpoints;
 //  - outgoing: bodies are rewritten so that no raw `r:` token and no private field leaves.
 const { parseServerModules } = require('./parse');
-const { isAccessToken, RefreshTokenPlugin, requestInfo } = require('./plugin');
+const { isAccessToken, RefreshTokenPlugin } = require('./plugin');
 const { MESSAGES, invalidSession, parseError, sendParseError, bearerChallenge } = require('./errors');
 const { readJsonBody, hasBody, MALFORMED, TOO_LARGE } = require('./body');
 const { rewriteBody, needsRewrite } = require('./rewrite');
@@ -50,7 +50,7 @@ async function handle(plugin, graphql, req, res, next) {
   const appFromBody = !isRegistered(appId);
   // To see a body's app id and session token we parse that body first. File uploads are left alone.
   if (isEndpoint || (appFromBody && hasBody(req) && !path.startsWith('/files/') && !isMultipart(req))) {
-    body = await readJsonBody(req, isEndpoint ? plugin.options.maxBodyBytes : byteLimit(plugin.maxUploadSize));
+    body = await readJsonBody(req, isEndpoint ? plugin.options.maxBodyBytes : plugin.maxUploadBytes);
     if (!isEndpoint && body !== null && body !== MALFORMED && body !== TOO_LARGE) req.body = body;
   }
   const bodyObject = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
@@ -274,14 +274,6 @@ function isMultipart(req) {
   return /^multipart\//i.test(req.headers['content-type'] || '');
 }
 
-function byteLimit(limit) {
-  if (typeof limit === 'number') return limit;
-  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(String(limit || '20mb'));
-  if (!match) return 20 * 1024 * 1024;
-  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] || 'b').toLowerCase()];
-  return Math.floor(Number(match[1]) * unit);
-}
-
 function sendJson(res, status, body) {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -326,4 +318,4 @@ function withinTimeout(plugin, work) {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-module.exports = { createMiddleware, requestInfo };
+module.exports = { createMiddleware };

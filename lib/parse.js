@@ -19,6 +19,7 @@ function parseServerModules() {
     Config: lib('Config'),
     LiveQueryServer: lib('LiveQuery/ParseLiveQueryServer').ParseLiveQueryServer,
     UsersRouter: lib('Routers/UsersRouter').UsersRouter,
+    Utils: lib('Utils'),
     AppCache: lib('cache').AppCache, // the apps this process serves, as handleParseHeaders looks them up
   };
   return cached;

@@ -45,7 +45,8 @@ class RefreshTokenPlugin {
     // Read once: the per-request path checks client keys and body size without building a Config.
     const { clientKey, javascriptKey, dotNetKey, restAPIKey, masterKey } = parseOptions;
     this.clientKeys = { clientKey, javascriptKey, dotNetKey, restAPIKey, masterKey };
-    this.maxUploadSize = parseOptions.maxUploadSize || '20mb';
+    // Parse's own parser for its own option, once: the middleware reads JS SDK bodies up to this size.
+    this.maxUploadBytes = parseServerModules().Utils.parseSizeToBytes(parseOptions.maxUploadSize || '20mb');
     const { TokenIssuer } = require('..'); // the native core's wrapper (index.js), loaded by now
     this.issuer = new TokenIssuer({
       secret: o.secret,
