@@ -126,6 +126,15 @@ afterAll(async () => {
   if (proxy) proxy.cut();
 });
 
+/** After the database is back: the row is as it was before the fault, and the same token rotates once. */
+async function expectUnmovedThenRefreshes(user, before) {
+  expect(await rows([user.sid])).toEqual([before]);
+  const after = await refresh(user);
+  expect(after.status).toBe(200);
+  expect((await rows([user.sid]))[0].generation).toBe(before.generation + 1);
+  return after;
+}
+
 const summary = [];
 afterAll(() => {
   // eslint-disable-next-line no-console
@@ -204,11 +213,7 @@ describe('the database becomes unreachable', () => {
     await healthy();
 
     await proxy.restore();
-    // Nothing moved while the database was away.
-    expect(await rows([user.sid])).toEqual([before]);
-    const after = await refresh(user);
-    expect(after.status).toBe(200);
-    expect((await rows([user.sid]))[0].generation).toBe(before.generation + 1);
+    const after = await expectUnmovedThenRefreshes(user, before);
     const me = await rest('GET', '/users/me', { sessionToken: after.body.accessToken });
     expect(me.status).toBe(200);
     expect(me.body.objectId).toBe(user.userId);
@@ -227,10 +232,7 @@ describe('the database becomes unreachable', () => {
     await healthy();
 
     await proxy.restore();
-    expect(await rows([user.sid])).toEqual([before]);
-    const after = await refresh(user);
-    expect(after.status).toBe(200);
-    expect((await rows([user.sid]))[0].generation).toBe(before.generation + 1);
+    await expectUnmovedThenRefreshes(user, before);
   });
 
   // Cut (connections dropped, new ones refused) or stall (nothing answers) after the n-th query chunk

@@ -68,6 +68,18 @@ function expectFullPair(response) {
   expect(setCookies(response)).toEqual([]);
 }
 
+/** Whatever javascriptKeyRefresh says, REST-key signup, login and refresh carry the full pair in the body. */
+async function expectRestKeyPairs(rest) {
+  const user = await signUp(rest);
+  expect(typeof user.refreshToken).toBe('string'); // the signup's own pair
+  const login = await rest('POST', '/login', { body: { username: user.username, password: PASSWORD } });
+  expect(login.status).toBe(200);
+  expectFullPair(login);
+  const refreshed = await rest('POST', '/users/refresh', { body: { client: user.userId, code: login.body.refreshToken } });
+  expect(refreshed.status).toBe(200);
+  expectFullPair(refreshed);
+}
+
 describe("javascriptKeyRefresh 'none' (the default)", () => {
   let server;
   let rest;
@@ -128,16 +140,7 @@ describe("javascriptKeyRefresh 'none' (the default)", () => {
     expect(await sessionRows(server)).toHaveLength(before.length - 1);
   });
 
-  test('a REST-key login gets the refresh token in the body', async () => {
-    const user = await signUp(rest);
-    expect(typeof user.refreshToken).toBe('string'); // the signup's own pair
-    const login = await rest('POST', '/login', { body: { username: user.username, password: PASSWORD } });
-    expect(login.status).toBe(200);
-    expectFullPair(login);
-    const refreshed = await rest('POST', '/users/refresh', { body: { client: user.userId, code: login.body.refreshToken } });
-    expect(refreshed.status).toBe(200);
-    expectFullPair(refreshed);
-  });
+  test('a REST-key login gets the refresh token in the body', () => expectRestKeyPairs(rest));
 });
 
 describe("javascriptKeyRefresh 'cookie'", () => {
@@ -236,16 +239,7 @@ describe("javascriptKeyRefresh 'cookie'", () => {
     expect(server.verify(refreshed.body.accessToken).sid).toBe(server.verify(custom.body.result.accessToken).sid);
   });
 
-  test('REST-key requests still get the refresh token in the body and no cookie', async () => {
-    const user = await signUp(rest);
-    expect(typeof user.refreshToken).toBe('string');
-    const login = await rest('POST', '/login', { body: { username: user.username, password: PASSWORD } });
-    expect(login.status).toBe(200);
-    expectFullPair(login);
-    const refreshed = await rest('POST', '/users/refresh', { body: { client: user.userId, code: login.body.refreshToken } });
-    expect(refreshed.status).toBe(200);
-    expectFullPair(refreshed);
-  });
+  test('REST-key requests still get the refresh token in the body and no cookie', () => expectRestKeyPairs(rest));
 });
 
 describe("javascriptKeyRefresh 'body'", () => {

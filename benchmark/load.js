@@ -23,7 +23,7 @@ const path = require('path');
 const { spawn } = require('child_process');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { startEmbeddedPostgres } = require('../demo/embedded-postgres');
+const { startEmbeddedPostgres, withClient } = require('../demo/embedded-postgres');
 
 const env = process.env;
 // Many short rounds rather than a few long ones: on a shared machine the load from other processes
@@ -293,7 +293,7 @@ async function main() {
     'create Note'
   );
   const sid = claimsOf(accessToken).sid;
-  const rows = await withPg(databaseURI, client => client.query('SELECT "sessionToken" FROM "_Session" WHERE "objectId" = $1', [sid]));
+  const rows = await withClient(databaseURI, client => client.query('SELECT "sessionToken" FROM "_Session" WHERE "objectId" = $1', [sid]));
   const rawToken = rows.rows[0] && rows.rows[0].sessionToken;
   if (!/^r:/.test(rawToken || '')) throw new Error('no raw session token in _Session');
   const urlPath = `/parse/classes/Note/${note.objectId}`;
@@ -359,7 +359,7 @@ async function main() {
   // .cpuprofile's samples), to tell its samples from the GET runs'.
   if (PROFILE_DIR) console.log(`profile window of the refresh run (us): ${stormStart / 1000n} ${process.hrtime.bigint() / 1000n}`);
   const timings = (await request(plugin.port, 'GET', '/__timings')).json || {};
-  const familyRow = await withPg(databaseURI, client => client.query('SELECT "refreshTokenFamily" FROM "_Session" WHERE "objectId" = $1', [sid]));
+  const familyRow = await withClient(databaseURI, client => client.query('SELECT "refreshTokenFamily" FROM "_Session" WHERE "objectId" = $1', [sid]));
   const floor = await postgresFloor(databaseURI, familyRow.rows[0].refreshTokenFamily);
 
   // ---- report ----
@@ -426,15 +426,6 @@ async function main() {
   process.exitCode = ok ? 0 : 1;
 }
 
-async function withPg(uri, fn) {
-  const client = new Client({ connectionString: uri });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const cleanup = { postgres: null, pgPid: null, done: null, finished: false };
 function stopAll() {

@@ -91,4 +91,16 @@ async function startEmbeddedPostgres({ databaseDir, port, persistent = true, log
   };
 }
 
-module.exports = { startEmbeddedPostgres, freePort };
+/** Runs `fn(client)` on a new connection to `uri`, and closes it. For one-off queries in tests and benchmarks. */
+async function withClient(uri, fn) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: uri });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+module.exports = { startEmbeddedPostgres, freePort, withClient };

@@ -7,7 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
-const { Client } = require('pg');
+const { withClient } = require('../../demo/embedded-postgres');
 const { TokenIssuer } = require('../..');
 
 const APP_ID = 'psrt-test-app';
@@ -29,15 +29,6 @@ async function createDatabase(prefix = 'suite') {
   return `${pgBase()}/${name}`;
 }
 
-async function withClient(uri, fn) {
-  const client = new Client({ connectionString: uri });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * `tokens`: plugin options (over a test secret) or `false` for plain Parse Server; `server`: extra
