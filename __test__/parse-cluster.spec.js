@@ -1,5 +1,5 @@
 'use strict';
-// Two Parse Server processes on ONE PostgreSQL database (issue 4 items 1, 2, 3, 5 and 7): reuse
+// Two Parse Server processes on ONE PostgreSQL database: reuse
 // detection, the grace window, concurrent refresh storms, revocation and a crash, across instances.
 const { startParseServer, sessionRows } = require('./support/parse-server');
 const { restClient } = require('./support/rest');

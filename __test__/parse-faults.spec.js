@@ -1,5 +1,5 @@
 'use strict';
-// Faults (issue 4 item 7, first half): the database becomes unreachable during a refresh. The run's
+// Faults: the database becomes unreachable during a refresh. The run's
 // PostgreSQL is shared with other suites, so it is never stopped: this suite's Parse Server reaches it
 // through a TCP proxy in the test process, and "the database goes away" is the proxy closing its
 // listening socket and destroying every open connection (new connections are refused, queries in

@@ -236,7 +236,7 @@ describe('issuing', () => {
 
   test('POST /upgradeToRevocableSession answers as plain Parse Server does on PostgreSQL, and leaks nothing', async () => {
     // Parse 9.10 creates the new session, then fails with 500 on PostgreSQL (with or without the
-    // plugin; see shared PARSE-SESSION-PATHS.md). The plugin must not turn that into a leak.
+    // plugin; see docs/parse-session-paths.md). The plugin must not turn that into a leak.
     const { response } = await signUp();
     const r = await rest('POST', '/upgradeToRevocableSession', { sessionToken: response.body.accessToken, body: {} });
     expect(r.status).toBe(500);

@@ -1,5 +1,5 @@
 'use strict';
-// Lifetimes on the server clock (issue 4 item 4), with short TTLs instead of minutes of sleep:
+// Lifetimes on the server clock, with short TTLs instead of minutes of sleep:
 //  - the absolute lifetime of a login (refreshTokenTTL): rotation never extends it;
 //  - the idle timeout (idleTimeout): a refresh after longer idleness fails and ends the session, a
 //    refresh inside the window keeps it alive and starts the window again;

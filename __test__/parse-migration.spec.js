@@ -1,5 +1,5 @@
 'use strict';
-// Migration (issue 3 item 5) and opt-in (item 1): without the plugin Parse Server answers exactly as
+// Migration and opt-in: without the plugin Parse Server answers exactly as
 // before; turning the plugin on logs nobody out; turning it off leaves users and sessions intact.
 // Every scenario runs on one database that is handed from one server process to the next.
 const fs = require('fs');

@@ -1,5 +1,5 @@
 'use strict';
-// Load figures for issue 4 item 8, on loopback, bounded in time and count (about a minute in all):
+// Load figures on loopback, bounded in time and count (about a minute in all):
 //  1. authenticated GET /parse/classes/Note/<id> with the access token (X-Parse-Session-Token) against
 //     the same request with the raw `r:` token of the same session, on the same Parse Server (the
 //     plugin in its default legacy 'allow' mode); and, for scale, with the raw token on a plain Parse
