@@ -235,7 +235,7 @@ export interface PluginOptions {
   cookieSameSite?: 'Strict' | 'Lax' | 'None';
   /** Largest refresh/revoke body, bytes (default 16384). */
   maxBodyBytes?: number;
-  /** Seconds a refresh or revoke may wait on the database before it answers 503 (default 10). */
+  /** Seconds a refresh or revoke may wait for its body, and then on the database, before it answers 408 or 503 (default 10). */
   endpointTimeout?: number;
   hooks?: PluginHooks;
 }
@@ -249,16 +249,11 @@ export interface TokenPair {
   token_type: 'Bearer';
 }
 
-type ExpressMiddleware = (req: any, res: any, next: (error?: unknown) => void) => void;
 
 export interface RefreshTokensPlugin {
   readonly options: Readonly<PluginOptions>;
   /** Parse Server options with the plugin's needs added; binds the plugin to that app. Call before `new ParseServer`. */
   parseServerOptions<T extends { appId: string }>(parseOptions: T): T;
-  /** Mount in front of Parse Server, on the same path: `app.use('/parse', tokens.middleware, api.app)`. */
-  middleware: ExpressMiddleware;
-  /** Mount in front of Parse's GraphQL endpoint: `app.use('/graphql', tokens.graphqlMiddleware)`. */
-  graphqlMiddleware: ExpressMiddleware;
   /** Creates a session for `user` (a Parse.User or objectId) and returns its pair (custom login flows). */
   issueTokens(user: string | { id: string }, options?: { installationId?: string }): Promise<TokenPair>;
   /** Ends the user's sessions, except one; resolves to how many ended. */

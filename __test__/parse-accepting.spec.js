@@ -246,7 +246,7 @@ describe('rejected with 209, its reason, and nothing changed', () => {
     expect209(await rest('GET', '/users/me', { headers: { Authorization: `Bearer ${token}` } }), 'Access token expired.');
     const response = await fetch(server.graphqlURL, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Parse-Application-Id': APP_ID, 'X-Parse-Master-Key': server.masterKey, 'X-Parse-Session-Token': token },
+      headers: { 'Content-Type': 'application/json', 'X-Parse-Application-Id': APP_ID, 'X-Parse-REST-API-Key': server.restKey, 'X-Parse-Session-Token': token },
       body: JSON.stringify({ query: '{ viewer { sessionToken } }' }),
     });
     expect(response.status).toBe(400);

@@ -94,7 +94,6 @@ async function main() {
       res.json(timings);
       for (const key of Object.keys(timings)) delete timings[key];
     });
-    app.use('/parse', tokens.middleware);
   }
   app.use('/parse', api.app);
 

@@ -56,7 +56,7 @@ async function main() {
   await api.start();
 
   const app = express();
-  app.use('/parse', tokens.middleware, api.app);
+  app.use('/parse', api.app);
   app.use('/graphql', tokens.graphqlMiddleware);
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
   const httpServer = http.createServer(app);

@@ -1,7 +1,6 @@
 'use strict';
 // The Parse Server side of parse-server-refresh-token.
 const { RefreshTokenPlugin } = require('./plugin');
-const { createMiddleware } = require('./http');
 const { issueTokens, revokeSessions } = require('./cloud');
 const { FIELD_NAMES } = require('./sessions');
 const { DEFAULTS } = require('./options');
@@ -11,15 +10,13 @@ const { DEFAULTS } = require('./options');
  *
  *   const tokens = refreshTokens({ secret: process.env.TOKEN_SECRET });
  *   const api = new ParseServer(tokens.parseServerOptions({ appId, masterKey, serverURL, ... }));
- *   app.use('/parse', tokens.middleware, api.app);
+ *   app.use('/parse', api.app);
  */
 function refreshTokens(options) {
   const plugin = new RefreshTokenPlugin(options);
   return {
     options: plugin.options,
     parseServerOptions: parseOptions => plugin.parseServerOptions(parseOptions),
-    middleware: createMiddleware(plugin),
-    graphqlMiddleware: createMiddleware(plugin, { graphql: true }),
     issueTokens: (user, opts) => issueTokens(plugin, user, opts),
     revokeSessions: (user, opts) => revokeSessions(plugin, user, opts),
     verifyAccessToken: token => plugin.issuer.verifyAccessToken(token),

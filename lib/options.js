@@ -5,7 +5,7 @@
 const PREFIX = 'parse-server-refresh-token';
 
 const DEFAULTS = Object.freeze({
-  accessTokenTTL: 1800, // seconds; the seed's oauthTTL
+  accessTokenTTL: 1800, // seconds
   refreshTokenTTL: undefined, // seconds, absolute per login; undefined = Parse Server's sessionLength
   idleTimeout: 0, // seconds without a refresh after which the session ends; 0 = off
   reuseInterval: 10, // seconds in which the immediate predecessor of a refresh token still gets the pair
@@ -17,7 +17,7 @@ const DEFAULTS = Object.freeze({
   cookieName: 'parse_refresh_token',
   cookieSameSite: 'Strict',
   maxBodyBytes: 16 * 1024, // refresh and revoke bodies are tiny
-  endpointTimeout: 10, // seconds a refresh or revoke may wait on the database before answering 503
+  endpointTimeout: 10, // seconds a refresh or revoke may wait for its body (408), then on the database (503)
   hooks: {},
 });
 

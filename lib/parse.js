@@ -1,8 +1,43 @@
 'use strict';
-// The parse-server copy we integrate with, and the Parse SDK copy *it* uses: our errors must be
-// instances of its Parse.Error (Parse Server checks with instanceof), and our patches must land on
-// the very module objects its routers call.
+// The one place that knows Parse Server's internals: which copy of parse-server we integrate with,
+// which of its modules and members we wrap or call, and the supported release range. Everything is
+// checked once, at start-up (parseServerOptions), so an incompatible Parse Server stops the app with
+// an error that names the missing member instead of failing at request time.
+//
+// Our errors must be instances of *its* Parse.Error (Parse Server checks with instanceof), and our
+// patches must land on the very module objects its routers call: both come from the copy that
+// `require('parse-server')` resolves to from here.
 const path = require('path');
+
+const PREFIX = 'parse-server-refresh-token';
+const SUPPORTED_MAJOR = 9;
+// Parse's own session token format (cryptoUtils.newToken, prefixed by RestWrite.createSession).
+const SESSION_TOKEN_FORMAT = /^r:[0-9a-f]{32}$/;
+// The sanitized message Parse's database layer gives a driver failure (code 1).
+const DATABASE_FAILURE_MESSAGE = 'An internal server error occurred';
+
+// Every member the plugin wraps (w) or calls (c), by module. A missing one stops start-up.
+const REQUIRED_MEMBERS = [
+  ['middlewares', 'handleParseAuth', 'w'],
+  ['middlewares', 'handleParseHeaders', 'w'],
+  ['middlewares', 'handleParseSession', 'w'],
+  ['middlewares', 'matchesExactRoute', 'c'],
+  ['ParseServer', 'promiseRouter', 'w'],
+  ['ParseGraphQLServer', 'prototype.applyGraphQL', 'w'],
+  ['PromiseRouter', 'prototype.mountOnto', 'w'],
+  ['Auth', 'getAuthForSessionToken', 'w'],
+  ['Auth', 'Auth', 'c'],
+  ['RestWrite', 'createSession', 'w'],
+  ['RestWrite', 'prototype.handleSession', 'w'],
+  ['RestWrite', 'prototype.handleFollowup', 'w'],
+  ['RestWrite', 'prototype.destroyDuplicatedSessions', 'w'],
+  ['rest', 'del', 'w'],
+  ['UsersRouter', 'prototype.handleLogOut', 'w'],
+  ['LiveQueryServer', 'prototype.getAuthForSessionToken', 'w'],
+  ['LiveQueryServer', 'prototype.getAuthFromClient', 'w'],
+  ['Config', 'get', 'c'],
+  ['AppCache', 'get', 'c'],
+];
 
 let cached;
 
@@ -13,16 +48,105 @@ function parseServerModules() {
   const Parse = require(require.resolve('parse/node', { paths: [root] }));
   cached = {
     root,
+    version: require(path.join(root, 'package.json')).version,
     Parse,
     Auth: lib('Auth'),
     RestWrite: lib('RestWrite'),
+    rest: lib('rest'),
     Config: lib('Config'),
+    middlewares: lib('middlewares'),
+    ParseServer: lib('ParseServer').default,
+    ParseGraphQLServer: lib('GraphQL/ParseGraphQLServer').ParseGraphQLServer,
+    PromiseRouter: lib('PromiseRouter').default,
     LiveQueryServer: lib('LiveQuery/ParseLiveQueryServer').ParseLiveQueryServer,
     UsersRouter: lib('Routers/UsersRouter').UsersRouter,
-    Utils: lib('Utils'),
-    AppCache: lib('cache').AppCache, // the apps this process serves, as handleParseHeaders looks them up
+    AppCache: lib('cache').AppCache,
+    express: require(require.resolve('express', { paths: [root] })), // the copy that routes Parse's requests
   };
   return cached;
 }
 
-module.exports = { parseServerModules };
+function member(modules, moduleName, memberPath) {
+  return memberPath.split('.').reduce((value, name) => (value == null ? undefined : value[name]), modules[moduleName]);
+}
+
+/**
+ * Throws, naming the version or the member, unless the installed parse-server is one this plugin
+ * supports and has every member it wraps or calls.
+ */
+function assertSupportedParseServer() {
+  let modules;
+  try {
+    modules = parseServerModules();
+  } catch (error) {
+    throw new Error(`${PREFIX}: could not load parse-server's modules (${error.message}); parse-server ${SUPPORTED_MAJOR}.x is required.`);
+  }
+  const major = Number(String(modules.version).split('.')[0]);
+  if (major !== SUPPORTED_MAJOR) {
+    throw new Error(`${PREFIX}: parse-server ${modules.version} is not supported; parse-server ${SUPPORTED_MAJOR}.x is required.`);
+  }
+  for (const [moduleName, memberPath] of REQUIRED_MEMBERS) {
+    if (typeof member(modules, moduleName, memberPath) !== 'function') {
+      throw new Error(`${PREFIX}: parse-server ${modules.version} has no ${moduleName}.${memberPath}, which this plugin needs; parse-server ${SUPPORTED_MAJOR}.x is required.`);
+    }
+  }
+  return modules;
+}
+
+/** Parse's own route matcher (what its router and rate limiter use: case-insensitive, trailing slash). */
+function matchesRoute(path, route) {
+  return parseServerModules().middlewares.matchesExactRoute(path, route);
+}
+
+/** A request's Auth as Parse builds it for a caller without a session. */
+function anonymousAuth(config, installationId) {
+  const { Auth } = parseServerModules();
+  return new Auth.Auth({ config, installationId, isMaster: false });
+}
+
+function isKeyAuth(auth) {
+  return Boolean(auth && (auth.isMaster || auth.isMaintenance));
+}
+
+/** Forgets Parse's cached auth for a session token (its `user:<token>` cache entry). */
+function evictSessionToken(config, sessionToken) {
+  if (typeof sessionToken === 'string' && sessionToken) return config.cacheController.user.del(sessionToken);
+  return undefined;
+}
+
+/**
+ * Deletes one `_Session` row through the storage adapter. Resolves true if this call deleted it, false
+ * if it was already gone: Parse's DatabaseController.destroy resolves either way, while the adapter
+ * (PostgreSQL and MongoDB alike) rejects with OBJECT_NOT_FOUND when nothing matched.
+ */
+async function deleteSessionRow(config, objectId) {
+  const database = config.database;
+  const schema = await (await database.loadSchema()).getOneSchema('_Session');
+  try {
+    await database.adapter.deleteObjectsByQuery('_Session', schema, { objectId }, database._transactionalSession);
+    return true;
+  } catch (error) {
+    if (error && error.code === parseServerModules().Parse.Error.OBJECT_NOT_FOUND) return false;
+    throw error;
+  }
+}
+
+function isDatabaseUnavailable(error) {
+  if (error && error.code === 1 && error.message === DATABASE_FAILURE_MESSAGE) return true;
+  const text = String((error && (error.code || error.message)) || '');
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|connection|terminat/i.test(text);
+}
+
+module.exports = {
+  parseServerModules,
+  assertSupportedParseServer,
+  matchesRoute,
+  anonymousAuth,
+  isKeyAuth,
+  evictSessionToken,
+  deleteSessionRow,
+  isDatabaseUnavailable,
+  SESSION_TOKEN_FORMAT,
+  SUPPORTED_MAJOR,
+  REQUIRED_MEMBERS,
+};

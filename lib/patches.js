@@ -1,10 +1,11 @@
 'use strict';
-// Patches on Parse Server's own modules, for the paths an HTTP middleware cannot see
-// (see shared PARSE-SESSION-PATHS.md): every session is born in RestWrite.createSession, in-process
-// cloud code and LiveQuery read sessions through Auth.getAuthForSessionToken, and LiveQuery treats a
-// bad token as anonymous unless getAuthFromClient refuses it. Each patch is a no-op for apps that did
-// not opt in (looked up by appId), and installing twice changes nothing.
-const { parseServerModules } = require('./parse');
+// Patches on Parse Server's session lifecycle (docs/parse-session-paths.md maps it): every session is
+// born in RestWrite.createSession, in-process cloud code and LiveQuery read sessions through
+// Auth.getAuthForSessionToken, LiveQuery treats a bad token as anonymous unless getAuthFromClient
+// refuses it, and sessions end in logout, password changes, replaced logins and deletes. Each patch
+// is a no-op for apps that did not opt in (looked up by appId), and installing twice changes nothing.
+// The request pipeline (which token a request carries) is wrapped in pipeline.js.
+const { parseServerModules, evictSessionToken } = require('./parse');
 const { isAccessToken } = require('./plugin');
 const { FIELD_NAMES, toSession } = require('./sessions');
 const { MESSAGES, invalidSession, parseError } = require('./errors');
@@ -22,6 +23,7 @@ function install() {
   patchLogOut(modules);
   patchPasswordChangeRevocation(modules);
   patchReplacedSessions(modules);
+  patchDeletes(modules);
   modules.Auth[INSTALLED] = true;
 }
 
@@ -33,11 +35,13 @@ function patchCreateSession({ RestWrite }) {
     const plugin = registry.forApp(config && config.appId);
     if (!plugin) return result;
     const now = new Date();
-    const sessionExpiresAt = new Date(result.sessionData.expiresAt.iso);
+    // No expiresAt when the app's sessions never expire (expireInactiveSessions: false).
+    const expiresAt = result.sessionData.expiresAt;
+    const sessionExpiresAt = expiresAt && expiresAt.iso ? new Date(expiresAt.iso) : undefined;
     const chain = plugin.newChain(now, sessionExpiresAt);
     // Overwrites anything a client slipped into additionalSessionData under our names.
     Object.assign(result.sessionData, chain.fields);
-    if (chain.refreshExpiresAt < sessionExpiresAt) {
+    if (chain.refreshExpiresAt && (!sessionExpiresAt || chain.refreshExpiresAt < sessionExpiresAt)) {
       result.sessionData.expiresAt = { __type: 'Date', iso: chain.refreshExpiresAt.toISOString() };
     }
     const write = result.createSession;
@@ -185,6 +189,30 @@ async function endingSessions(plugin, config, where, reason, deleteThem) {
   const result = await deleteThem();
   for (const session of ending) await plugin.sessionEnded(session, reason);
   return result;
+}
+
+/**
+ * Deletes through Parse's REST layer (`DELETE /sessions/:id`, `/classes/_Session/:id`, `/users/:id`,
+ * in /batch or GraphQL): a deleted session, or every session of a deleted user, ends at once. Parse
+ * evicts its cache by the row's token, which the plugin hides from its owner, and leaves a deleted
+ * user's sessions in place.
+ */
+function patchDeletes({ rest }) {
+  const original = rest.del;
+  rest.del = async function delAndEndSessions(config, auth, className, objectId) {
+    const plugin = (className === '_Session' || className === '_User') && config && registry.forApp(config.appId);
+    if (!plugin || typeof objectId !== 'string') return original.apply(this, arguments);
+    const where = className === '_Session' ? { objectId } : { user: { __type: 'Pointer', className: '_User', objectId } };
+    const ending = (await config.database.find('_Session', where, {})).map(toSession);
+    const result = await original.apply(this, arguments);
+    const reason = className === '_Session' ? 'deleted' : 'user-deleted';
+    for (const session of ending) {
+      if (className === '_User') await plugin.store.destroy(config, session);
+      await evictSessionToken(config, session.sessionToken);
+      await plugin.sessionEnded(session, reason);
+    }
+    return result;
+  };
 }
 
 module.exports = { install };

@@ -5,10 +5,11 @@ const crypto = require('crypto');
 const { validateOptions } = require('./options');
 const { SessionStore, FIELD_NAMES, chainFields } = require('./sessions');
 const { MESSAGES, invalidSession, accessTokenError, parseError } = require('./errors');
-const { parseServerModules } = require('./parse');
+const { parseServerModules, assertSupportedParseServer } = require('./parse');
 const { IssuedPairs } = require('./issued');
 const registry = require('./registry');
 
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCESS_TOKEN_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /** True for strings shaped like our access tokens (a compact JWS); everything else is Parse's business. */
@@ -41,12 +42,12 @@ class RefreshTokenPlugin {
     // Instances behind one load balancer must share the issuer: set it, or share publicServerURL.
     const issuerName = o.issuer || parseOptions.publicServerURL || parseOptions.serverURL;
     if (!issuerName) throw new Error('parse-server-refresh-token: option issuer is required when Parse Server has no serverURL.');
+    const { AppCache } = assertSupportedParseServer();
+    // Parse captures its middlewares when it builds an app: wrapped afterwards, they would never run.
+    if (AppCache.get(parseOptions.appId)) {
+      throw new Error(`parse-server-refresh-token: call parseServerOptions() before new ParseServer() for app ${parseOptions.appId}.`);
+    }
     this.appId = parseOptions.appId;
-    // Read once: the per-request path checks client keys and body size without building a Config.
-    const { clientKey, javascriptKey, dotNetKey, restAPIKey, masterKey } = parseOptions;
-    this.clientKeys = { clientKey, javascriptKey, dotNetKey, restAPIKey, masterKey };
-    // Parse's own parser for its own option, once: the middleware reads JS SDK bodies up to this size.
-    this.maxUploadBytes = parseServerModules().Utils.parseSizeToBytes(parseOptions.maxUploadSize || '20mb');
     const { TokenIssuer } = require('..'); // the native core's wrapper (index.js), loaded by now
     this.issuer = new TokenIssuer({
       secret: o.secret,
@@ -59,6 +60,7 @@ class RefreshTokenPlugin {
     });
     this.store = new SessionStore({ cacheTTL: parseOptions.cacheTTL === undefined ? 5000 : parseOptions.cacheTTL });
     registry.register(this);
+    require('./pipeline').install();
     require('./patches').install();
     const protectedFields = { ...(parseOptions.protectedFields || {}) };
     const sessionRules = { ...(protectedFields._Session || {}) };
@@ -84,6 +86,8 @@ class RefreshTokenPlugin {
     } catch (error) {
       throw accessTokenError(error);
     }
+    // A validly signed token names its session; a name no session can have is not looked up.
+    if (!SESSION_ID.test(claims.sid)) throw invalidSession(MESSAGES.sessionGone);
     const session = await this.store.bySid(config, claims.sid);
     if (!session || session.userId !== claims.sub) {
       this.issuer.revoke(claims.sid, claims.exp + this.options.leeway);
@@ -98,8 +102,13 @@ class RefreshTokenPlugin {
     const family = crypto.randomBytes(16).toString('base64url');
     const chain = this.issuer.createRefreshToken(family);
     const ttl = this.options.refreshTokenTTL;
-    let refreshExpiresAt = sessionExpiresAt || new Date(now.getTime() + 365 * 24 * 3600 * 1000);
-    if (ttl !== undefined) refreshExpiresAt = new Date(Math.min(refreshExpiresAt.getTime(), now.getTime() + ttl * 1000));
+    // A login lives as long as its session, cut to refreshTokenTTL; with neither (Parse's
+    // expireInactiveSessions: false and no refreshTokenTTL), as long as the operator keeps it.
+    let refreshExpiresAt = sessionExpiresAt;
+    if (ttl !== undefined) {
+      const cut = now.getTime() + ttl * 1000;
+      refreshExpiresAt = new Date(refreshExpiresAt ? Math.min(refreshExpiresAt.getTime(), cut) : cut);
+    }
     return { token: chain.token, refreshExpiresAt, fields: chainFields(chain, family, now, refreshExpiresAt) };
   }
 

@@ -16,6 +16,8 @@ const FIELDS = Object.freeze({
   refreshTokenUsedAt: 'Date', // last refresh, for the idle timeout
 });
 const FIELD_NAMES = Object.freeze(Object.keys(FIELDS));
+const { deleteSessionRow, evictSessionToken } = require('./parse');
+
 const FAMILY_INDEX = 'psrt_refresh_token_family';
 
 const toDate = value => (value ? new Date(value.iso || value) : undefined);
@@ -47,7 +49,7 @@ function chainFields(chain, family, now, refreshExpiresAt) {
     refreshTokenSeed: chain.seed,
     refreshTokenGeneration: chain.generation,
     refreshTokenHash: chain.hash,
-    refreshTokenExpiresAt: parseDate(refreshExpiresAt),
+    ...(refreshExpiresAt ? { refreshTokenExpiresAt: parseDate(refreshExpiresAt) } : {}),
     refreshTokenUsedAt: parseDate(now),
   };
 }
@@ -191,19 +193,8 @@ class SessionStore {
    */
   async destroy(config, session) {
     this.cache.delete(session.objectId);
-    // Parse's DatabaseController.destroy resolves even when no `_Session` row matched; its storage
-    // adapter (PostgreSQL and MongoDB alike) rejects with OBJECT_NOT_FOUND, which tells the one caller
-    // that deleted the row apart from those that found it gone.
-    const database = config.database;
-    const schema = await (await database.loadSchema()).getOneSchema('_Session');
-    let deleted = true;
-    try {
-      await database.adapter.deleteObjectsByQuery('_Session', schema, { objectId: session.objectId }, database._transactionalSession);
-    } catch (error) {
-      if (!error || error.code !== 101) throw error; // already gone: the goal is reached
-      deleted = false;
-    }
-    if (session.sessionToken) await config.cacheController.user.del(session.sessionToken);
+    const deleted = await deleteSessionRow(config, session.objectId);
+    await evictSessionToken(config, session.sessionToken);
     return deleted;
   }
 }

@@ -26,6 +26,7 @@ module.exports = plugin => Parse => {
     const token = request.user.getSessionToken();
     return { message: `your token is ${token}!`, list: [`Bearer ${token}`], byToken: { [token]: 'yes' } };
   });
+  Parse.Cloud.define('echoContext', request => ({ context: request.context, params: request.params, user: request.user && request.user.id }));
   Parse.Cloud.define('countNotes', async request => {
     return new Parse.Query('Note').count({ sessionToken: request.user && request.user.getSessionToken() });
   });

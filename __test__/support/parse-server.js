@@ -15,6 +15,8 @@ const MASTER_KEY = 'psrt-test-master-key';
 const JAVASCRIPT_KEY = 'psrt-test-javascript-key';
 const REST_KEY = 'psrt-test-rest-key';
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long!';
+const SECOND_APP_ID = 'psrt-second-app';
+const SECOND_MASTER_KEY = 'psrt-second-master-key';
 
 function pgBase() {
   const base = process.env.PSRT_TEST_PG_BASE;
@@ -35,10 +37,19 @@ async function createDatabase(prefix = 'suite') {
  * Parse Server options; `cloud`: a cloud code module (see support/cloud.js); `hooks`: names of hooks to
  * record; `claims`: what the claims hook returns.
  */
-async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud = path.join(__dirname, 'cloud.js'), hooks = [], claims, port } = {}) {
+async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud = path.join(__dirname, 'cloud.js'), hooks = [], claims, port, secondApp, emails = false } = {}) {
   databaseURI = databaseURI || (await createDatabase());
   const pluginOptions = tokens === false ? false : { secret: SECRET, ...tokens };
-  const config = { appId: APP_ID, masterKey: MASTER_KEY, javascriptKey: JAVASCRIPT_KEY, restAPIKey: REST_KEY, databaseURI, tokens: pluginOptions, server, cloud, hooks, claims, port };
+  // `secondApp: { tokens }`: another app in the same process at /second. It shares the database:
+  // Parse Server's schema cache is process-wide, so two apps of one process on two empty databases
+  // do not start.
+  const second = secondApp && {
+    appId: SECOND_APP_ID,
+    masterKey: SECOND_MASTER_KEY,
+    databaseURI,
+    tokens: secondApp.tokens ? { secret: `${SECRET}-second`, ...secondApp.tokens } : false,
+  };
+  const config = { appId: APP_ID, masterKey: MASTER_KEY, javascriptKey: JAVASCRIPT_KEY, restAPIKey: REST_KEY, databaseURI, tokens: pluginOptions, server, cloud, hooks, claims, port, secondApp: second, emails };
   const child = spawn(process.execPath, [path.join(__dirname, 'server-process.js')], {
     cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'psrt-server-')),
     env: { ...process.env, PSRT_SERVER_CONFIG: JSON.stringify(config) },
@@ -83,6 +94,11 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
     /** Claims of an access token, checked with the same key as the server (throws like the server). */
     verify: token => issuer.verifyAccessToken(token),
     stderr: () => stderr,
+    secondURL: `http://127.0.0.1:${listenPort}/second`,
+    async emails() {
+      const response = await fetch(`http://127.0.0.1:${listenPort}/__emails`);
+      return response.json();
+    },
     async events() {
       const response = await fetch(`http://127.0.0.1:${listenPort}/__events`);
       return response.json();
@@ -117,7 +133,7 @@ async function sessionRows(server) {
   });
 }
 
-module.exports = { startParseServer, createDatabase, sessionRows, withClient, APP_ID, MASTER_KEY, JAVASCRIPT_KEY, REST_KEY, SECRET };
+module.exports = { startParseServer, createDatabase, sessionRows, withClient, APP_ID, MASTER_KEY, JAVASCRIPT_KEY, REST_KEY, SECRET, SECOND_APP_ID, SECOND_MASTER_KEY };
 
 /** Signs a compact JWS with HS256 by hand (node:crypto), to forge the tokens the server must refuse. */
 function signHS256(header, payload, secret = SECRET) {

@@ -23,7 +23,10 @@ const leaks = [];
 function watchForRawTokens(app) {
   return (req, res) => {
     const { write, end } = res;
+    // The second app (at /second) may run without the plugin: its raw tokens are its own business.
+    const secondApp = req.url.startsWith('/second/'); // read now: Express rewrites req.url when routing
     const scan = chunk => {
+      if (secondApp) return;
       if (chunk && RAW_TOKEN.test(Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk))) {
         leaks.push(`${req.method} ${req.url}`);
       }
@@ -38,6 +41,35 @@ function watchForRawTokens(app) {
     };
     app(req, res);
   };
+}
+
+// Emails Parse asks to send (password reset, verification), recorded and served at GET /__emails.
+const emails = [];
+const recordingEmailAdapter = {
+  sendVerificationEmail: ({ link, user }) => emails.push({ type: 'verify', link, username: user.get('username') }),
+  sendPasswordResetEmail: ({ link, user }) => emails.push({ type: 'reset', link, username: user.get('username') }),
+  sendMail: () => {},
+};
+
+/** A second Parse Server app in the same process, at /second, with or without its own plugin. */
+async function mountSecondApp(app, port, second) {
+  const serverURL = `http://127.0.0.1:${port}/second`;
+  const tokens = second.tokens ? refreshTokens(second.tokens) : null;
+  let options = {
+    appId: second.appId,
+    masterKey: second.masterKey,
+    databaseURI: second.databaseURI,
+    serverURL,
+    logsFolder: null,
+    silent: true,
+    logLevel: 'error',
+    masterKeyIps: ['0.0.0.0/0', '::/0'],
+    filesAdapter: new FileSystemAdapter(),
+  };
+  if (tokens) options = tokens.parseServerOptions(options);
+  const api = new ParseServer(options);
+  await api.start();
+  app.use('/second', api.app);
 }
 
 async function main() {
@@ -65,16 +97,17 @@ async function main() {
     // Files on the local disk (the process runs in a temporary directory): GridFS needs MongoDB.
     filesAdapter: new FileSystemAdapter(),
     cloud: config.cloud ? require(path.resolve(config.cloud))(() => tokens) : undefined,
+    ...(config.emails ? { emailAdapter: recordingEmailAdapter, appName: 'psrt', publicServerURL: serverURL } : {}),
     ...config.server,
   };
   if (tokens) options = tokens.parseServerOptions(options);
   const api = new ParseServer(options);
   await api.start();
+  if (config.secondApp) await mountSecondApp(app, port, config.secondApp);
   app.get('/__events', (req, res) => res.json(events));
+  app.get('/__emails', (req, res) => res.json(emails));
   app.get('/__leaks', (req, res) => res.json(leaks));
-  if (tokens) app.use('/parse', tokens.middleware);
   app.use('/parse', api.app);
-  if (tokens) app.use('/graphql', tokens.graphqlMiddleware);
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
   const liveQuery = await ParseServer.createLiveQueryServer(httpServer, { appId: config.appId, masterKey: config.masterKey, serverURL }, options);
 

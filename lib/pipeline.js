@@ -1,0 +1,146 @@
+'use strict';
+// The plugin inside Parse Server's own request pipeline. It acts where Parse acts, on what Parse has
+// decided, never on its own reading of a request:
+//   handleParseAuth    (Parse binds req.config to the mounted app): the plugin's own endpoints read
+//                      their small bodies here, bounded in size and time, before Parse's parser;
+//   handleParseHeaders (Parse decides the app, the keys and the token): the response rewriter is
+//                      attached for the app Parse chose;
+//   handleParseSession (Parse is about to resolve that token): an access token is verified and
+//                      swapped for its session's token, or refused with 209;
+//   Parse's router     the refresh and revoke endpoints are Parse routes, so Parse's CORS, route
+//                      matching, key checks, routeAllowList and rateLimit apply to them as to /login.
+// Parse captures these middlewares when it builds an app, so they are wrapped before the first
+// `new ParseServer` (parseServerOptions); every wrapper is a no-op for apps without the plugin.
+const { parseServerModules, assertSupportedParseServer, isDatabaseUnavailable } = require('./parse');
+const registry = require('./registry');
+const { admitSessionToken } = require('./admission');
+const { hookResponse, sendFailure } = require('./responses');
+const { bearerChallenge } = require('./errors');
+const { mountEndpoints, readEndpointBody, isEndpointRequest, refreshCookie } = require('./endpoints');
+
+const INSTALLED = Symbol.for('parse-server-refresh-token.pipeline');
+const STATE = Symbol('parse-server-refresh-token.request');
+const GRAPHQL = Symbol('parse-server-refresh-token.graphql');
+
+function install() {
+  const modules = assertSupportedParseServer();
+  const { middlewares } = modules;
+  if (middlewares[INSTALLED]) return;
+  wrapParseAuth(middlewares);
+  wrapParseHeaders(middlewares);
+  wrapParseSession(middlewares);
+  addEndpointRoutes(modules);
+  markGraphQLRequests(modules);
+  middlewares[INSTALLED] = true;
+}
+
+const pluginFor = req => (req.config ? registry.forApp(req.config.appId) : undefined);
+
+function wrapParseAuth(middlewares) {
+  const original = middlewares.handleParseAuth;
+  middlewares.handleParseAuth = function handleParseAuthWithEndpointGuard(appId) {
+    const parseAuth = original.call(this, appId);
+    return function parseAuthWithEndpointBodies(req, res, next) {
+      const plugin = registry.forApp(appId);
+      if (!plugin || !isEndpointRequest(req)) return parseAuth(req, res, next);
+      return readEndpointBody(plugin, req, res).then(
+        go => (go ? parseAuth(req, res, next) : undefined),
+        error => sendFailure(res, error)
+      );
+    };
+  };
+}
+
+function wrapParseHeaders(middlewares) {
+  const original = middlewares.handleParseHeaders;
+  middlewares.handleParseHeaders = function handleParseHeadersThenRewrite(req, res, next) {
+    return original.call(this, req, res, error => {
+      const plugin = !error && pluginFor(req);
+      if (plugin && req.info) {
+        const state = requestState(plugin, req, res);
+        if (!state.endpoint) hookResponse(res, state);
+      }
+      next(error);
+    });
+  };
+}
+
+function wrapParseSession(middlewares) {
+  const original = middlewares.handleParseSession;
+  middlewares.handleParseSession = async function handleParseSessionWithAccessTokens(req, res, next) {
+    const plugin = pluginFor(req);
+    if (!plugin || !req.info) return original.call(this, req, res, next);
+    // File downloads skip handleParseHeaders: their state starts here, without a response rewriter.
+    const state = req[STATE] || requestState(plugin, req, res);
+    try {
+      await admitSessionToken(plugin, req, state);
+    } catch (error) {
+      const { Parse } = parseServerModules();
+      if (error instanceof Parse.Error && error.code !== Parse.Error.INTERNAL_SERVER_ERROR) {
+        if (error.code === Parse.Error.INVALID_SESSION_TOKEN) res.setHeader('WWW-Authenticate', bearerChallenge(error.message));
+        return next(error); // Parse's own error handler answers, as for its own 209s
+      }
+      return sendFailure(res, error, isDatabaseUnavailable(error));
+    }
+    return original.call(this, req, res, next);
+  };
+}
+
+/** Per-request state shared by the admission step, the response rewriter and the endpoints. */
+function requestState(plugin, req, res) {
+  if (!req[STATE]) {
+    req[STATE] = {
+      plugin,
+      config: req.config,
+      endpoint: isEndpointRequest(req),
+      graphql: req[GRAPHQL] === true,
+      translated: null,
+      legacyToken: null,
+      graphqlPairs: [],
+      refreshDelivery: refreshDeliveryFor(plugin, req.info),
+      setRefreshCookie: token => res.append('Set-Cookie', refreshCookie(plugin, req.config, token)),
+    };
+  }
+  return req[STATE];
+}
+
+/** Where a login's refresh token goes: requests made with the JavaScript key follow the option. */
+function refreshDeliveryFor(plugin, info) {
+  const javascriptKey = info && info.javascriptKey;
+  return typeof javascriptKey === 'string' && javascriptKey !== '' ? plugin.options.javascriptKeyRefresh : 'body';
+}
+
+/** The endpoints join the app's router, ahead of Parse's own routes (none of which they shadow). */
+function addEndpointRoutes({ ParseServer }) {
+  const original = ParseServer.promiseRouter;
+  ParseServer.promiseRouter = function promiseRouterWithEndpoints(args) {
+    const router = original.apply(this, arguments);
+    const plugin = registry.forApp(args && args.appId);
+    if (!plugin) return router;
+    const mountOnto = router.mountOnto;
+    // Mounted as plain Express routes, not PromiseRouter routes: /batch and in-process REST calls do
+    // not reach them (no cookie, no client address there), and Parse's verbose request log, which
+    // prints bodies, never sees a refresh token.
+    router.mountOnto = function mountOntoWithEndpoints(expressRouter) {
+      mountEndpoints(plugin, expressRouter, req => req[STATE]);
+      return mountOnto.call(this, expressRouter);
+    };
+    return router;
+  };
+}
+
+/** GraphQL answers carry a login's pair in `extensions`: mark its requests before Parse reads them. */
+function markGraphQLRequests({ ParseGraphQLServer }) {
+  const original = ParseGraphQLServer.prototype.applyGraphQL;
+  ParseGraphQLServer.prototype.applyGraphQL = function applyGraphQLMarked(app) {
+    if (app && typeof app.use === 'function' && this.config && this.config.graphQLPath) {
+      app.use(this.config.graphQLPath, (req, res, next) => {
+        req[GRAPHQL] = true;
+        next();
+      });
+    }
+    return original.apply(this, arguments);
+  };
+}
+
+module.exports = { install };
