@@ -444,4 +444,23 @@ describe('start-up checks of the Parse Server coupling', () => {
     expect(child.stdout.trim().split('\n').pop()).toBe('parse-server-refresh-token: call parseServerOptions() before new ParseServer() for app late.');
     expect(child.status).toBe(0);
   });
+
+  test('an app rebuilt after the plugin is in place (a restart in one process) is accepted', () => {
+    const child = require('child_process').spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { ParseServer } = require('parse-server');
+         const { refreshTokens } = require(${JSON.stringify(path.join(__dirname, '..'))});
+         const options = { appId: 'again', masterKey: 'm', databaseURI: 'postgres://127.0.0.1:1/none', serverURL: 'http://localhost/parse' };
+         new ParseServer(refreshTokens({ secret: 'x'.repeat(32) }).parseServerOptions(options));
+         new ParseServer(refreshTokens({ secret: 'x'.repeat(32) }).parseServerOptions(options));
+         console.log('rebuilt');
+         process.exit(0);`,
+      ],
+      { encoding: 'utf8', timeout: 30000 }
+    );
+    expect(child.stdout.trim().split('\n').pop()).toBe('rebuilt');
+    expect(child.status).toBe(0);
+  });
 });

@@ -93,6 +93,11 @@ function assertSupportedParseServer() {
   return modules;
 }
 
+/** The app ids Parse Server has built in this process so far (its AppCache). */
+function builtAppIds() {
+  return Object.keys(parseServerModules().AppCache.cache || {});
+}
+
 /** Parse's own route matcher (what its router and rate limiter use: case-insensitive, trailing slash). */
 function matchesRoute(path, route) {
   return parseServerModules().middlewares.matchesExactRoute(path, route);
@@ -141,6 +146,7 @@ module.exports = {
   parseServerModules,
   assertSupportedParseServer,
   matchesRoute,
+  builtAppIds,
   anonymousAuth,
   isKeyAuth,
   evictSessionToken,

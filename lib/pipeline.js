@@ -11,7 +11,7 @@
 //                      matching, key checks, routeAllowList and rateLimit apply to them as to /login.
 // Parse captures these middlewares when it builds an app, so they are wrapped before the first
 // `new ParseServer` (parseServerOptions); every wrapper is a no-op for apps without the plugin.
-const { parseServerModules, assertSupportedParseServer, isDatabaseUnavailable } = require('./parse');
+const { parseServerModules, assertSupportedParseServer, isDatabaseUnavailable, builtAppIds } = require('./parse');
 const registry = require('./registry');
 const { admitSessionToken } = require('./admission');
 const { hookResponse, sendFailure } = require('./responses');
@@ -22,10 +22,14 @@ const INSTALLED = Symbol.for('parse-server-refresh-token.pipeline');
 const STATE = Symbol('parse-server-refresh-token.request');
 const GRAPHQL = Symbol('parse-server-refresh-token.graphql');
 
+// Apps Parse built before the wrappers existed: their pipeline holds Parse's unwrapped middlewares.
+let builtUnwrapped = new Set();
+
 function install() {
   const modules = assertSupportedParseServer();
   const { middlewares } = modules;
   if (middlewares[INSTALLED]) return;
+  builtUnwrapped = new Set(builtAppIds());
   wrapParseAuth(middlewares);
   wrapParseHeaders(middlewares);
   wrapParseSession(middlewares);
@@ -143,4 +147,9 @@ function markGraphQLRequests({ ParseGraphQLServer }) {
   };
 }
 
-module.exports = { install };
+/** True if Parse built this app before the plugin could wrap its pipeline. */
+function builtWithoutPlugin(appId) {
+  return builtUnwrapped.has(appId);
+}
+
+module.exports = { install, builtWithoutPlugin };

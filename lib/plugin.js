@@ -42,9 +42,12 @@ class RefreshTokenPlugin {
     // Instances behind one load balancer must share the issuer: set it, or share publicServerURL.
     const issuerName = o.issuer || parseOptions.publicServerURL || parseOptions.serverURL;
     if (!issuerName) throw new Error('parse-server-refresh-token: option issuer is required when Parse Server has no serverURL.');
-    const { AppCache } = assertSupportedParseServer();
-    // Parse captures its middlewares when it builds an app: wrapped afterwards, they would never run.
-    if (AppCache.get(parseOptions.appId)) {
+    assertSupportedParseServer();
+    const pipeline = require('./pipeline');
+    pipeline.install();
+    // Parse captures its middlewares when it builds an app: an app built before they were wrapped
+    // would never run them. (An app rebuilt later, as a test restarting its server does, is fine.)
+    if (pipeline.builtWithoutPlugin(parseOptions.appId)) {
       throw new Error(`parse-server-refresh-token: call parseServerOptions() before new ParseServer() for app ${parseOptions.appId}.`);
     }
     this.appId = parseOptions.appId;
@@ -60,7 +63,6 @@ class RefreshTokenPlugin {
     });
     this.store = new SessionStore({ cacheTTL: parseOptions.cacheTTL === undefined ? 5000 : parseOptions.cacheTTL });
     registry.register(this);
-    require('./pipeline').install();
     require('./patches').install();
     const protectedFields = { ...(parseOptions.protectedFields || {}) };
     const sessionRules = { ...(protectedFields._Session || {}) };
