@@ -3,6 +3,7 @@
 // token reaches the client: not in any body, not in any claim.
 const { startParseServer, sessionRows } = require('./support/parse-server');
 const { restClient } = require('./support/rest');
+const { PRIVATE_SESSION_FIELDS } = require('..');
 
 const RAW_TOKEN = /r:[0-9a-f]{32}/;
 
@@ -102,14 +103,22 @@ describe('issuing', () => {
     if (update.body.sessionToken) expectPair(update.body);
   });
 
-  test('POST /sessions by a user answers with a pair; private fields cannot be written', async () => {
+  test('POST /sessions: private fields cannot be written; an access token cannot create a session, a legacy token can', async () => {
     const { response } = await signUp();
     const before = await sessionRows(server);
     const forged = await rest('POST', '/sessions', { sessionToken: response.body.accessToken, body: { refreshTokenHash: 'forged' } });
     expect(forged.status).toBe(400);
     expect(forged.body).toEqual({ code: 105, error: 'Invalid key name: refreshTokenHash' });
+    // A stolen 30-minute access token must not buy a session of a year with its own refresh chain.
+    const refused = await rest('POST', '/sessions', { sessionToken: response.body.accessToken, body: {} });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ code: 119, error: 'A session cannot be created with an access token; log in instead.' });
+    const inBatch = await rest('POST', '/batch', { sessionToken: response.body.accessToken, body: { requests: [{ method: 'POST', path: '/parse/sessions', body: {} }] } });
+    expect(inBatch.body).toEqual([{ error: { code: 119, error: 'A session cannot be created with an access token; log in instead.' } }]);
     expect(await sessionRows(server)).toEqual(before);
-    const created = await rest('POST', '/sessions', { sessionToken: response.body.accessToken, body: {} });
+    // The raw token already lives as long as its session: Parse's own POST /sessions works with it.
+    const raw = before.find(row => row.user === response.body.objectId).sessionToken;
+    const created = await rest('POST', '/sessions', { sessionToken: raw, body: {} });
     expect(created.status).toBe(201);
     expectNoRawToken(created);
     expectPair(created.body);
@@ -177,13 +186,14 @@ describe('issuing', () => {
     expect(indexes.rows[0].indexdef).toContain('("refreshTokenFamily")');
   });
 
-  test('a master-key listing of /sessions carries access tokens, not raw tokens', async () => {
+  test("a master-key listing of /sessions carries Parse's own rows (its clients look sessions up by token), without the private fields", async () => {
     const { response } = await signUp();
     const r = await rest('GET', '/sessions', { master: true });
     expect(r.status).toBe(200);
-    expectNoRawToken(r);
     const own = r.body.results.find(row => row.user && row.user.objectId === response.body.objectId);
-    expect(server.verify(own.sessionToken).sid).toBe(own.objectId);
+    const stored = (await sessionRows(server)).find(row => row.objectId === own.objectId);
+    expect(own.sessionToken).toBe(stored.sessionToken);
+    for (const name of PRIVATE_SESSION_FIELDS) expect(r.text).not.toContain(`"${name}"`);
   });
 
   test('GraphQL logInWith and the sessions query leak no raw token', async () => {

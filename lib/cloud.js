@@ -3,6 +3,7 @@
 const { parseServerModules } = require('./parse');
 const { RefreshTokenPlugin } = require('./plugin');
 const { parseError } = require('./errors');
+const { currentRequest } = require('./context');
 
 function userIdOf(user) {
   const id = typeof user === 'string' ? user : user && (user.id || user.objectId);
@@ -15,7 +16,10 @@ function userIdOf(user) {
 
 /**
  * Creates a session for `user` and returns its pair, as a login would. For custom login flows in
- * `Parse.Cloud.define`: verify the user however you need, then return this to the client.
+ * `Parse.Cloud.define`: verify the user however you need, then return this to the client. Inside a
+ * request the refresh token is not in the returned object (Parse logs function results): it is added
+ * to the response as it leaves. Outside any request (a job, a script) it is returned.
+ * With an `installationId`, Parse replaces the user's existing session on that installation.
  */
 async function issueTokens(plugin, user, { installationId } = {}) {
   const { RestWrite, Parse } = parseServerModules();
@@ -29,8 +33,16 @@ async function issueTokens(plugin, user, { installationId } = {}) {
     installationId,
   });
   await createSession();
-  const issued = plugin.issued.take(sessionData.sessionToken);
-  return RefreshTokenPlugin.pairFields(issued.access, issued.refreshToken);
+  const pair = require('./patches').pairFor(sessionData);
+  const request = currentRequest();
+  if (request && request.plugin === plugin) {
+    // Returned from a cloud function: Parse logs function results. The refresh token stays out of
+    // the result and joins it only as the response leaves (body or cookie, by the delivery rules).
+    request.issued.delete(sessionData.sessionToken);
+    request.issuedAccess.set(pair.access.accessToken, pair);
+    return RefreshTokenPlugin.pairFields(pair.access, undefined);
+  }
+  return RefreshTokenPlugin.pairFields(pair.access, pair.refreshToken);
 }
 
 /**

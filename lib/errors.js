@@ -24,6 +24,7 @@ const MESSAGES = {
   refreshExpired: 'Refresh token expired.',
   refreshIdle: 'Session expired after inactivity.',
   refreshReused: 'Refresh token reuse detected; the session has been revoked.',
+  sessionFromAccessToken: 'A session cannot be created with an access token; log in instead.',
 };
 
 function parseError(code, message) {

@@ -5,13 +5,16 @@
 // refuses it, and sessions end in logout, password changes, replaced logins and deletes. Each patch
 // is a no-op for apps that did not opt in (looked up by appId), and installing twice changes nothing.
 // The request pipeline (which token a request carries) is wrapped in pipeline.js.
-const { parseServerModules, evictSessionToken } = require('./parse');
+const { parseServerModules, evictSessionToken, isKeyAuth } = require('./parse');
+const { currentRequest } = require('./context');
 const { isAccessToken } = require('./plugin');
 const { FIELD_NAMES, toSession } = require('./sessions');
 const { MESSAGES, invalidSession, parseError } = require('./errors');
 const registry = require('./registry');
 
 const INSTALLED = Symbol.for('parse-server-refresh-token.patched');
+// sessionData (as RestWrite.createSession returned it) -> its pair, for issueTokens.
+const pairsBySessionData = new WeakMap();
 
 function install() {
   const modules = parseServerModules();
@@ -54,8 +57,11 @@ function patchCreateSession({ RestWrite }) {
         installationId: args.installationId,
         sessionToken: result.sessionData.sessionToken,
       };
-      const access = await plugin.accessTokenFor(session);
-      plugin.issued.put(session.sessionToken, { access, refreshToken: chain.token, sid: session.objectId });
+      const pair = { access: await plugin.accessTokenFor(session), refreshToken: chain.token };
+      pairsBySessionData.set(result.sessionData, pair);
+      // The pair belongs to the request this login runs for, and to no other response.
+      const request = currentRequest();
+      if (request && request.plugin === plugin) request.issued.set(session.sessionToken, pair);
       return written;
     };
     return result;
@@ -78,16 +84,19 @@ function patchGetAuthForSessionToken({ Auth }) {
   };
 }
 
-/** Clients cannot write the private fields, on any route that writes `_Session` (REST, batch, GraphQL). */
-function patchSessionWrites({ RestWrite }) {
+/**
+ * Writes of `_Session` by clients (REST, batch, GraphQL): the private fields cannot be written, and
+ * a request authenticated by an access token cannot create a session (POST /sessions would turn a
+ * 30-minute access token into a year-long session with its own refresh chain).
+ */
+function patchSessionWrites({ RestWrite, Parse }) {
   const original = RestWrite.prototype.handleSession;
   RestWrite.prototype.handleSession = function guardedHandleSession() {
-    if (this.className === '_Session' && !this.auth.isMaster && registry.forApp(this.config.appId)) {
+    if (this.className === '_Session' && !isKeyAuth(this.auth) && registry.forApp(this.config.appId)) {
       const forbidden = FIELD_NAMES.find(name => Object.prototype.hasOwnProperty.call(this.data || {}, name));
-      if (forbidden) {
-        const { Parse } = parseServerModules();
-        throw parseError(Parse.Error.INVALID_KEY_NAME, `Invalid key name: ${forbidden}`);
-      }
+      if (forbidden) throw parseError(Parse.Error.INVALID_KEY_NAME, `Invalid key name: ${forbidden}`);
+      const request = currentRequest();
+      if (!this.query && request && request.translated) throw parseError(Parse.Error.OPERATION_FORBIDDEN, MESSAGES.sessionFromAccessToken);
     }
     return original.apply(this, arguments);
   };
@@ -215,4 +224,9 @@ function patchDeletes({ rest }) {
   };
 }
 
-module.exports = { install };
+/** The pair minted for a session RestWrite.createSession created (undefined for other apps). */
+function pairFor(sessionData) {
+  return pairsBySessionData.get(sessionData);
+}
+
+module.exports = { install, pairFor };

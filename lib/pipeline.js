@@ -13,6 +13,7 @@
 // `new ParseServer` (parseServerOptions); every wrapper is a no-op for apps without the plugin.
 const { parseServerModules, assertSupportedParseServer, isDatabaseUnavailable, builtAppIds } = require('./parse');
 const registry = require('./registry');
+const { runInRequest } = require('./context');
 const { admitSessionToken } = require('./admission');
 const { hookResponse, sendFailure } = require('./responses');
 const { bearerChallenge } = require('./errors');
@@ -60,11 +61,11 @@ function wrapParseHeaders(middlewares) {
   middlewares.handleParseHeaders = function handleParseHeadersThenRewrite(req, res, next) {
     return original.call(this, req, res, error => {
       const plugin = !error && pluginFor(req);
-      if (plugin && req.info) {
-        const state = requestState(plugin, req, res);
-        if (!state.endpoint) hookResponse(res, state);
-      }
-      next(error);
+      if (!plugin || !req.info) return next(error);
+      const state = requestState(plugin, req, res);
+      if (!state.endpoint) hookResponse(res, state);
+      // Everything Parse does for this request from here on runs in its context (see context.js).
+      return runInRequest(state, () => next());
     });
   };
 }
@@ -86,7 +87,7 @@ function wrapParseSession(middlewares) {
       }
       return sendFailure(res, error, isDatabaseUnavailable(error));
     }
-    return original.call(this, req, res, next);
+    return runInRequest(state, () => original.call(this, req, res, next));
   };
 }
 
@@ -98,20 +99,27 @@ function requestState(plugin, req, res) {
       config: req.config,
       endpoint: isEndpointRequest(req),
       graphql: req[GRAPHQL] === true,
-      translated: null,
-      legacyToken: null,
-      graphqlPairs: [],
-      refreshDelivery: refreshDeliveryFor(plugin, req.info),
+      translated: null, // { accessToken, sessionToken, session } when authenticated by an access token
+      legacyToken: null, // the raw token the request was authenticated with, in 'allow' mode
+      issued: new Map(), // raw token -> pair, for sessions this request created
+      issuedAccess: new Map(), // access token -> pair, for pairs issueTokens made in it
+      delivered: new Set(), // pairs whose refresh token this response already carries
+      refreshDelivery: refreshDeliveryFor(plugin, req),
       setRefreshCookie: token => res.append('Set-Cookie', refreshCookie(plugin, req.config, token)),
     };
   }
   return req[STATE];
 }
 
-/** Where a login's refresh token goes: requests made with the JavaScript key follow the option. */
-function refreshDeliveryFor(plugin, info) {
-  const javascriptKey = info && info.javascriptKey;
-  return typeof javascriptKey === 'string' && javascriptKey !== '' ? plugin.options.javascriptKeyRefresh : 'body';
+/**
+ * Where a login's refresh token goes. Browsers follow `javascriptKeyRefresh`: a request made with the
+ * JavaScript key, or one a browser sent (browsers send `Origin` on every cross-origin request and on
+ * same-origin POSTs; native and server clients do not). Everything else gets it in the body.
+ */
+function refreshDeliveryFor(plugin, req) {
+  const javascriptKey = req.info && req.info.javascriptKey;
+  const browser = (typeof javascriptKey === 'string' && javascriptKey !== '') || req.headers.origin !== undefined;
+  return browser ? plugin.options.javascriptKeyRefresh : 'body';
 }
 
 /** The endpoints join the app's router, ahead of Parse's own routes (none of which they shadow). */

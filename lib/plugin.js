@@ -6,7 +6,6 @@ const { validateOptions } = require('./options');
 const { SessionStore, FIELD_NAMES, chainFields } = require('./sessions');
 const { MESSAGES, invalidSession, accessTokenError, parseError } = require('./errors');
 const { parseServerModules, assertSupportedParseServer } = require('./parse');
-const { IssuedPairs } = require('./issued');
 const registry = require('./registry');
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -23,7 +22,6 @@ class RefreshTokenPlugin {
     this.issuer = null;
     this.appId = null;
     this.store = null;
-    this.issued = new IssuedPairs();
   }
 
   /**
@@ -135,14 +133,15 @@ class RefreshTokenPlugin {
 
   /**
    * Migration: a client that still holds a legacy `r:` token gets an access token for it and, if the
-   * session has no refresh chain yet, the first refresh token of a new one (once: a second exchange
-   * of the same session gets an access token only, so an old token cannot fork a live chain).
+   * session has no refresh chain yet and `startChain` (its refresh token can be delivered), the first
+   * refresh token of a new one (once: a second exchange of the same session gets an access token
+   * only, so an old token cannot fork a live chain).
    */
-  async exchangeLegacy(config, sessionToken) {
+  async exchangeLegacy(config, sessionToken, { startChain = true } = {}) {
     const session = await this.store.byToken(config, sessionToken);
     if (!session || !session.userId) return null;
     let refreshToken;
-    if (!session.family) {
+    if (startChain && !session.family) {
       const chain = this.newChain(new Date(), session.expiresAt);
       if (await this.store.startChain(config, session, chain.fields)) refreshToken = chain.token;
     }

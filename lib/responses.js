@@ -6,8 +6,12 @@ const { parseServerModules, isDatabaseUnavailable } = require('./parse');
 const { parseError, sendParseError, bearerChallenge } = require('./errors');
 const { rewriteBody, needsRewrite } = require('./rewrite');
 
+const HOOKED = Symbol('parse-server-refresh-token.hooked');
+
 /** Rewrites what Parse sends for this request before it leaves. */
 function hookResponse(res, state) {
+  if (res[HOOKED]) return;
+  res[HOOKED] = true;
   const { json, send } = res;
   const restore = () => {
     res.json = json;
@@ -15,11 +19,11 @@ function hookResponse(res, state) {
   };
   const deliver = (serialized, parsed) => {
     restore();
-    if (!needsRewrite(serialized)) {
+    if (!needsRewrite(serialized, state)) {
       finish(res, parsed);
       return send.call(res, serialized);
     }
-    rewriteBody(parsed, state)
+    rewriteBody(parsed, serialized, state)
       .then(body => {
         finish(res, body);
         send.call(res, JSON.stringify(body));

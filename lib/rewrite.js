@@ -1,157 +1,144 @@
 'use strict';
-// Outgoing bodies: no raw `r:` session token and no private `_Session` field leaves the server.
-// A token Parse just created becomes the pair minted for it; the token the request was translated
-// from becomes the access token the client sent; any other becomes a fresh access token for its
-// session (or disappears if it has none).
+// Outgoing bodies of one request. Only tokens that belong to this request are touched:
+//  - a session created by this request (a login, a signup, a cloud function's Parse.User.logIn): its
+//    raw token becomes the pair minted for it, the refresh token beside the `sessionToken` field that
+//    carries it (GraphQL: in `extensions.refreshTokens`, whatever the query selected);
+//  - the session the request was authenticated with: its raw token becomes the access token the
+//    client sent (it already holds it);
+//  - a pair made by issueTokens in this request: its refresh token joins the access token it was
+//    returned with, in the body or as the cookie;
+//  - the request's own legacy `r:` token, where Parse returns it as `sessionToken`: the one-time
+//    exchange for a pair.
+// No token is ever minted for other token-shaped text (user data, error messages): it is not looked
+// up, so the work per response is bounded by its size. The private `_Session` fields are removed.
 const { RefreshTokenPlugin } = require('./plugin');
 const { FIELD_NAMES } = require('./sessions');
 
-const SESSION_TOKEN = /^r:[0-9a-f]{32}$/;
-// A token inside a longer string ("Bearer r:...", a message a cloud function built) counts too.
-const EMBEDDED_TOKEN = /r:[0-9a-f]{32}/g;
-const HAS_TOKEN = /r:[0-9a-f]{32}/;
 const PRIVATE = new Set(FIELD_NAMES);
+const PRIVATE_PREFIX = '"refreshToken'; // every private field name starts with it
 
-/** Cheap pre-check on the serialized body: most responses carry neither a token nor a private field. */
-function needsRewrite(serialized) {
-  return serialized.includes('"refreshToken') || HAS_TOKEN.test(serialized);
+/** Cheap pre-check on the serialized body: most responses carry nothing of this request's. */
+function needsRewrite(serialized, state) {
+  if (serialized.includes(PRIVATE_PREFIX)) return true;
+  if (state.graphql && state.issued.size) return true;
+  for (const token of ownTokens(state)) if (serialized.includes(token)) return true;
+  for (const access of state.issuedAccess.keys()) if (serialized.includes(access)) return true;
+  return false;
 }
 
-// `asSessionToken` collects the tokens found under a `sessionToken` key: only there does the pair's
-// refresh token reach the client (see applyReplacements).
-function collectTokens(value, found, asSessionToken, key) {
-  if (typeof value === 'string') {
-    if (SESSION_TOKEN.test(value)) {
-      found.add(value);
-      if (key === 'sessionToken') asSessionToken.add(value);
-    } else {
-      for (const embedded of value.match(EMBEDDED_TOKEN) || []) found.add(embedded);
-    }
-  } else if (Array.isArray(value)) {
-    for (const item of value) collectTokens(item, found, asSessionToken);
-  } else if (value && typeof value === 'object') {
-    for (const name of Object.keys(value)) {
-      for (const embedded of name.match(EMBEDDED_TOKEN) || []) found.add(embedded); // a token as a key
-      collectTokens(value[name], found, asSessionToken, name);
-    }
-  }
+function ownTokens(state) {
+  const tokens = [...state.issued.keys()];
+  if (state.translated) tokens.push(state.translated.sessionToken);
+  if (state.legacyToken) tokens.push(state.legacyToken);
+  return tokens;
 }
 
 /**
- * What each raw token in the body becomes: `{ sessionToken, extra }` where `extra` holds the pair's
- * other fields (only for freshly issued or exchanged sessions), or `null` to drop the token.
+ * raw token -> { sessionToken, pair }: the access token it becomes and, for a session created or
+ * exchanged in this request, the pair whose other fields join it where Parse returns it.
  */
-async function resolveReplacements(tokens, ctx, asSessionToken) {
-  const { plugin, config } = ctx;
+async function replacementsFor(body, serialized, state) {
   const replacements = new Map();
-  const others = [];
-  for (const token of tokens) {
-    const issued = plugin.issued.take(token);
-    if (issued) {
-      replacements.set(token, pairReplacement(issued.access, issued.refreshToken, ctx));
-    } else if (ctx.translated && token === ctx.translated.sessionToken) {
-      replacements.set(token, { sessionToken: ctx.translated.accessToken, extra: null });
-    } else if (ctx.legacyToken === token && asSessionToken.has(token)) {
-      // The one-time exchange starts a chain only where its refresh token can be delivered; a legacy
-      // token elsewhere (e.g. a cloud function's result) just becomes an access token, below.
-      const exchanged = await plugin.exchangeLegacy(config, token);
-      replacements.set(token, exchanged ? pairReplacement(exchanged.access, exchanged.refreshToken, ctx) : null);
-    } else {
-      others.push(token);
-    }
-  }
-  // Any other token (a master-key listing of /sessions, a token a cloud function returned): an
-  // access token for its session, all found in one query; a token with no session is dropped.
-  const sessions = others.length ? await plugin.store.byTokens(config, others) : new Map();
-  for (const token of others) {
-    const session = sessions.get(token);
-    const access = session && session.userId ? await plugin.accessTokenFor(session) : null;
-    replacements.set(token, access ? { sessionToken: access.accessToken, extra: null } : null);
+  for (const [token, pair] of state.issued) replacements.set(token, { sessionToken: pair.access.accessToken, pair });
+  if (state.translated) replacements.set(state.translated.sessionToken, { sessionToken: state.translated.accessToken });
+  const legacy = state.legacyToken;
+  if (legacy && !replacements.has(legacy) && serialized.includes(legacy)) {
+    // The request's own legacy token: exchanged for a pair where Parse returns it as sessionToken
+    // (its refresh token can be delivered there), else an access token for the same session.
+    const exchange = returnsAsSessionToken(body, legacy);
+    const exchanged = await state.plugin.exchangeLegacy(state.config, legacy, { startChain: exchange });
+    if (exchanged) replacements.set(legacy, { sessionToken: exchanged.access.accessToken, pair: exchange ? exchanged : undefined });
   }
   return replacements;
 }
 
-function pairReplacement(access, refreshToken, ctx) {
-  const delivery = ctx.refreshDelivery; // 'body' | 'cookie' | 'none'
-  if (delivery === 'cookie' && refreshToken) ctx.setRefreshCookie(refreshToken);
-  const fields = RefreshTokenPlugin.pairFields(access, delivery === 'body' ? refreshToken : undefined);
-  const { sessionToken, ...extra } = fields;
-  return { sessionToken, extra };
+/** True if `token` is the value of a `sessionToken` field somewhere in `value`. */
+function returnsAsSessionToken(value, token) {
+  if (Array.isArray(value)) return value.some(item => returnsAsSessionToken(item, token));
+  if (!value || typeof value !== 'object') return false;
+  return Object.keys(value).some(key => (key === 'sessionToken' && value[key] === token) || returnsAsSessionToken(value[key], token));
 }
 
-function applyReplacements(value, replacements, ctx) {
+/** A pair's response fields; its refresh token is delivered once (body, cookie, or not at all). */
+function pairFields(pair, state) {
+  const refreshToken = state.delivered.has(pair) ? undefined : deliver(pair.refreshToken, state);
+  state.delivered.add(pair);
+  return RefreshTokenPlugin.pairFields(pair.access, refreshToken);
+}
+
+/** The refresh token if it goes in the body; set as the cookie in cookie mode; else dropped. */
+function deliver(refreshToken, state) {
+  if (!refreshToken) return undefined;
+  if (state.refreshDelivery === 'cookie') state.setRefreshCookie(refreshToken);
+  return state.refreshDelivery === 'body' ? refreshToken : undefined;
+}
+
+/** A pattern for the known tokens inside longer text ("Bearer r:...", a message a function built). */
+function embeddedPattern(replacements) {
+  const tokens = [...replacements.keys()].map(token => token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return tokens.length ? new RegExp(tokens.join('|')) : null;
+}
+
+function applyReplacements(value, context) {
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      value[i] = replaceValue(value[i], replacements, ctx);
-    }
+    for (let i = 0; i < value.length; i++) value[i] = replaceValue(value[i], context);
     return value;
   }
   if (!value || typeof value !== 'object') return value;
-  if (ctx.refreshDelivery !== 'body' && isPair(value)) {
-    // A pair made in cloud code (issueTokens): its refresh token follows javascriptKeyRefresh too.
-    if (ctx.refreshDelivery === 'cookie') ctx.setRefreshCookie(value.refreshToken);
-    delete value.refreshToken;
-  }
+  const { replacements, state } = context;
   for (let key of Object.keys(value)) {
     if (PRIVATE.has(key)) {
       delete value[key];
       continue;
     }
-    if (HAS_TOKEN.test(key)) {
-      const renamed = replaceValue(key, replacements, ctx) || '';
+    if (context.pattern && context.pattern.test(key)) {
+      const renamed = replaceText(key, context);
       value[renamed] = value[key];
       delete value[key];
       key = renamed;
     }
     const item = value[key];
-    if (typeof item === 'string' && replacements.has(item)) {
-      const replacement = replacements.get(item);
-      if (!replacement) {
-        delete value[key];
-      } else {
-        value[key] = replacement.sessionToken;
-        if (replacement.extra && key === 'sessionToken') {
-          if (ctx.graphql) ctx.graphqlPairs.push({ sessionToken: replacement.sessionToken, ...replacement.extra });
-          else Object.assign(value, replacement.extra);
-        }
+    const replacement = typeof item === 'string' ? replacements.get(item) : undefined;
+    if (replacement) {
+      value[key] = replacement.sessionToken;
+      if (replacement.pair && key === 'sessionToken' && !state.graphql) {
+        const { sessionToken, ...extra } = pairFields(replacement.pair, state);
+        Object.assign(value, extra);
       }
     } else {
-      value[key] = replaceValue(item, replacements, ctx);
+      value[key] = replaceValue(item, context);
     }
+  }
+  // A pair issueTokens made in this request: its refresh token follows the delivery rules.
+  const issued = typeof value.accessToken === 'string' && state.issuedAccess.get(value.accessToken);
+  if (issued) {
+    const { refreshToken } = pairFields(issued, state);
+    if (refreshToken && !state.graphql) value.refreshToken = refreshToken;
   }
   return value;
 }
 
-function isPair(value) {
-  return typeof value.refreshToken === 'string' && typeof value.accessToken === 'string' && value.token_type === 'Bearer';
+function replaceValue(item, context) {
+  if (typeof item === 'string') return context.pattern && context.pattern.test(item) ? replaceText(item, context) : item;
+  return applyReplacements(item, context);
 }
 
-function replaceValue(item, replacements, ctx) {
-  if (typeof item === 'string') {
-    if (replacements.has(item)) {
-      const replacement = replacements.get(item);
-      return replacement ? replacement.sessionToken : null;
-    }
-    return item.replace(EMBEDDED_TOKEN, token => {
-      const replacement = replacements.get(token);
-      return replacement ? replacement.sessionToken : '';
-    });
-  }
-  return applyReplacements(item, replacements, ctx);
+function replaceText(text, context) {
+  return text.replace(new RegExp(context.pattern.source, 'g'), token => context.replacements.get(token).sessionToken);
 }
 
 /** Rewrites `body` in place (and returns it). */
-async function rewriteBody(body, ctx) {
-  const tokens = new Set();
-  const asSessionToken = new Set();
-  collectTokens(body, tokens, asSessionToken);
-  const replacements = tokens.size ? await resolveReplacements(tokens, ctx, asSessionToken) : new Map();
-  const result = applyReplacements(body, replacements, ctx);
-  if (ctx.graphql && ctx.graphqlPairs.length && result && typeof result === 'object' && !Array.isArray(result)) {
-    // GraphQL answers only the fields a query asked for; the pair travels in `extensions`.
-    result.extensions = { ...(result.extensions || {}), refreshTokens: ctx.graphqlPairs };
+async function rewriteBody(body, serialized, state) {
+  const replacements = await replacementsFor(body, serialized, state);
+  const context = { replacements, state, pattern: embeddedPattern(replacements) };
+  const result = applyReplacements(body, context);
+  if (state.graphql && state.issued.size && result && typeof result === 'object' && !Array.isArray(result)) {
+    // GraphQL answers only the fields a query asked for (under its aliases): this request's pairs
+    // travel in `extensions`, whether or not the query selected the token.
+    const pairs = [...state.issued.values()].map(pair => pairFields(pair, state));
+    result.extensions = { ...(result.extensions || {}), refreshTokens: pairs };
   }
   return result;
 }
 
-module.exports = { rewriteBody, needsRewrite, SESSION_TOKEN };
+module.exports = { rewriteBody, needsRewrite };
