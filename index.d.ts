@@ -233,6 +233,12 @@ export interface PluginOptions {
   cookieName?: string;
   /** SameSite of the refresh cookie (default 'Strict'). */
   cookieSameSite?: 'Strict' | 'Lax' | 'None';
+  /**
+   * Browser origins whose pages may use the refresh cookie (cookie mode); requests from other origins
+   * are refused with 403 and get no cookie. Default: Parse Server's `allowOrigin` when it names
+   * origins, else the origin of `publicServerURL` (or `serverURL`).
+   */
+  allowedOrigins?: string[];
   /** Largest refresh/revoke body, bytes (default 16384). */
   maxBodyBytes?: number;
   /** Seconds a refresh or revoke may wait for its body, and then on the database, before it answers 408 or 503 (default 10). */

@@ -5,8 +5,8 @@
 //   POST /users/refresh/revoke  (cookie mode: the browser sends the cookie only below its path)
 // They run after Parse's CORS, key checks, routeAllowList and rateLimit, like any Parse route.
 const { parseServerModules, matchesRoute, isDatabaseUnavailable } = require('./parse');
-const { RefreshTokenPlugin } = require('./plugin');
-const { parseError, sendParseError } = require('./errors');
+const { RefreshTokenPlugin, requestInfo } = require('./plugin');
+const { MESSAGES, parseError, sendParseError } = require('./errors');
 const { refresh, revoke } = require('./refresh');
 const { sendJson, sendFailure } = require('./responses');
 const { readJsonBody, MALFORMED, TOO_LARGE, TOO_SLOW } = require('./body');
@@ -63,6 +63,13 @@ async function endpoint(plugin, action, state, req, res, next) {
     return fail(parseError(Parse.Error.INVALID_JSON, 'The body must be a JSON object.'));
   }
   const fields = body || {};
+  // Cookie mode: a browser request from a page on another origin (a cross-site form or fetch that
+  // carries the cookie) changes nothing.
+  const origin = req.headers.origin;
+  if (plugin.options.javascriptKeyRefresh === 'cookie' && origin !== undefined && !plugin.originAllowed(origin)) {
+    plugin.logEvent('warn', `${action} refused`, { reason: MESSAGES.originRefused, origin, ip: req.ip });
+    return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, MESSAGES.originRefused), 403);
+  }
   let code = fields.code;
   if (code === undefined && state.refreshDelivery === 'cookie') code = readCookie(req, plugin.options.cookieName);
   const request = {
@@ -89,7 +96,12 @@ async function endpoint(plugin, action, state, req, res, next) {
     if (state.refreshDelivery === 'cookie') state.setRefreshCookie(pair.refreshToken);
     return sendJson(res, 200, RefreshTokenPlugin.pairFields(pair.access, state.refreshDelivery === 'body' ? pair.refreshToken : undefined));
   } catch (error) {
-    if (error instanceof Parse.Error && error.code !== Parse.Error.INTERNAL_SERVER_ERROR) return sendParseError(res, error);
+    if (error instanceof Parse.Error && error.code !== Parse.Error.INTERNAL_SERVER_ERROR) {
+      if (error.code === Parse.Error.INVALID_SESSION_TOKEN) {
+        plugin.logEvent('warn', `${action} refused`, { reason: error.message, ...(error.session || {}), ...requestInfo(request) });
+      }
+      return sendParseError(res, error);
+    }
     return sendFailure(res, error, isDatabaseUnavailable(error));
   }
 }

@@ -25,6 +25,8 @@ const MESSAGES = {
   refreshIdle: 'Session expired after inactivity.',
   refreshReused: 'Refresh token reuse detected; the session has been revoked.',
   sessionFromAccessToken: 'A session cannot be created with an access token; log in instead.',
+  privateFieldAggregate: "The plugin's private _Session fields cannot be aggregated or listed.",
+  originRefused: 'This origin may not use the refresh cookie.',
 };
 
 function parseError(code, message) {

@@ -16,6 +16,7 @@ const DEFAULTS = Object.freeze({
   legacySessionTokens: 'allow', // 'allow' | 'deny'
   cookieName: 'parse_refresh_token',
   cookieSameSite: 'Strict',
+  allowedOrigins: undefined, // browser origins that may use the refresh cookie; default: Parse's allowOrigin, else the server's own origin
   maxBodyBytes: 16 * 1024, // refresh and revoke bodies are tiny
   endpointTimeout: 10, // seconds a refresh or revoke may wait for its body (408), then on the database (503)
   hooks: {},
@@ -67,6 +68,15 @@ function checkKeys(options) {
   });
 }
 
+function isOrigin(value) {
+  if (typeof value !== 'string') return false;
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Returns the normalised options, or throws an Error naming the first bad option. */
 function validateOptions(input) {
   if (!input || typeof input !== 'object' || Array.isArray(input)) fail('options must be an object.');
@@ -91,6 +101,12 @@ function validateOptions(input) {
   checkEnum(options, 'cookieSameSite', ['Strict', 'Lax', 'None']);
   if (typeof options.cookieName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(options.cookieName)) {
     fail('option cookieName must be 1 to 64 characters of A-Z a-z 0-9 _ -.');
+  }
+  if (options.allowedOrigins !== undefined) {
+    const origins = options.allowedOrigins;
+    if (!Array.isArray(origins) || origins.length === 0 || !origins.every(isOrigin)) {
+      fail("option allowedOrigins must be a non-empty array of origins such as 'https://app.example.com' ('*' is not accepted).");
+    }
   }
   checkInteger(options, 'maxBodyBytes', { min: 256, max: 1024 * 1024 });
   checkInteger(options, 'endpointTimeout', { min: 1, max: 300 });

@@ -18,6 +18,7 @@ const DATABASE_FAILURE_MESSAGE = 'An internal server error occurred';
 
 // Every member the plugin wraps (w) or calls (c), by module. A missing one stops start-up.
 const REQUIRED_MEMBERS = [
+  ['middlewares', 'allowCrossDomain', 'w'],
   ['middlewares', 'handleParseAuth', 'w'],
   ['middlewares', 'handleParseHeaders', 'w'],
   ['middlewares', 'handleParseSession', 'w'],
@@ -32,6 +33,8 @@ const REQUIRED_MEMBERS = [
   ['RestWrite', 'prototype.handleFollowup', 'w'],
   ['RestWrite', 'prototype.destroyDuplicatedSessions', 'w'],
   ['rest', 'del', 'w'],
+  ['rest', 'find', 'w'],
+  ['LoggerController', 'prototype.maskSensitive', 'w'],
   ['UsersRouter', 'prototype.handleLogOut', 'w'],
   ['LiveQueryServer', 'prototype.getAuthForSessionToken', 'w'],
   ['LiveQueryServer', 'prototype.getAuthFromClient', 'w'],
@@ -61,6 +64,7 @@ function parseServerModules() {
     LiveQueryServer: lib('LiveQuery/ParseLiveQueryServer').ParseLiveQueryServer,
     UsersRouter: lib('Routers/UsersRouter').UsersRouter,
     AppCache: lib('cache').AppCache,
+    LoggerController: lib('Controllers/LoggerController').LoggerController,
     express: require(require.resolve('express', { paths: [root] })), // the copy that routes Parse's requests
   };
   return cached;

@@ -7,6 +7,7 @@
 // The request pipeline (which token a request carries) is wrapped in pipeline.js.
 const { parseServerModules, evictSessionToken, isKeyAuth } = require('./parse');
 const { currentRequest } = require('./context');
+const { redactValue } = require('./redact');
 const { isAccessToken } = require('./plugin');
 const { FIELD_NAMES, toSession } = require('./sessions');
 const { MESSAGES, invalidSession, parseError } = require('./errors');
@@ -27,6 +28,8 @@ function install() {
   patchPasswordChangeRevocation(modules);
   patchReplacedSessions(modules);
   patchDeletes(modules);
+  patchPrivateFieldAggregates(modules);
+  patchLogRedaction(modules);
   modules.Auth[INSTALLED] = true;
 }
 
@@ -221,6 +224,33 @@ function patchDeletes({ rest }) {
       await plugin.sessionEnded(session, reason);
     }
     return result;
+  };
+}
+
+/**
+ * Aggregates and distinct queries of `_Session` that name a private field are refused, for every
+ * caller: protectedFields hides the fields by name, and a pipeline could otherwise return their
+ * values under any name (`$group: {_id: '$refreshTokenSeed'}`).
+ */
+function patchPrivateFieldAggregates({ rest, Parse }) {
+  const original = rest.find;
+  rest.find = function findWithoutPrivateAggregates(config, auth, className, where, options) {
+    if (className === '_Session' && options && (options.pipeline || options.distinct) && config && registry.forApp(config.appId)) {
+      const text = JSON.stringify([options.pipeline, options.distinct]);
+      if (FIELD_NAMES.some(name => text.includes(name))) {
+        throw parseError(Parse.Error.OPERATION_FORBIDDEN, MESSAGES.privateFieldAggregate);
+      }
+    }
+    return original.apply(this, arguments);
+  };
+}
+
+/** A plugin app's log lines carry no token (see redact.js); other apps' logs are untouched. */
+function patchLogRedaction({ LoggerController }) {
+  const original = LoggerController.prototype.maskSensitive;
+  LoggerController.prototype.maskSensitive = function maskSensitiveAndTokens(argArray) {
+    const masked = original.call(this, argArray);
+    return registry.forApp(this.appId) ? masked.map(arg => redactValue(arg)) : masked;
   };
 }
 

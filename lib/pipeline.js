@@ -31,6 +31,7 @@ function install() {
   const { middlewares } = modules;
   if (middlewares[INSTALLED]) return;
   builtUnwrapped = new Set(builtAppIds());
+  wrapCrossDomain(middlewares);
   wrapParseAuth(middlewares);
   wrapParseHeaders(middlewares);
   wrapParseSession(middlewares);
@@ -40,6 +41,33 @@ function install() {
 }
 
 const pluginFor = req => (req.config ? registry.forApp(req.config.appId) : undefined);
+
+/**
+ * Cookie mode: an allowed browser origin gets CORS with credentials (its exact origin, never '*'),
+ * on every answer of the app, preflights included, so its pages can log in, refresh and revoke.
+ */
+function wrapCrossDomain(middlewares) {
+  const original = middlewares.allowCrossDomain;
+  middlewares.allowCrossDomain = function allowCrossDomainWithCredentials(appId) {
+    const cors = original.call(this, appId);
+    return function corsWithCredentials(req, res, next) {
+      const plugin = registry.forApp(appId);
+      const origin = req.headers.origin;
+      if (!plugin || plugin.options.javascriptKeyRefresh !== 'cookie' || !origin || !plugin.originAllowed(origin)) return cors(req, res, next);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.append('Vary', 'Origin');
+      const header = res.header;
+      res.header = function exactOrigin(name, value) {
+        return header.call(this, name, String(name).toLowerCase() === 'access-control-allow-origin' ? origin : value);
+      };
+      try {
+        return cors(req, res, next);
+      } finally {
+        res.header = header;
+      }
+    };
+  };
+}
 
 function wrapParseAuth(middlewares) {
   const original = middlewares.handleParseAuth;
@@ -118,8 +146,13 @@ function requestState(plugin, req, res) {
  */
 function refreshDeliveryFor(plugin, req) {
   const javascriptKey = req.info && req.info.javascriptKey;
-  const browser = (typeof javascriptKey === 'string' && javascriptKey !== '') || req.headers.origin !== undefined;
-  return browser ? plugin.options.javascriptKeyRefresh : 'body';
+  const origin = req.headers.origin;
+  const browser = (typeof javascriptKey === 'string' && javascriptKey !== '') || origin !== undefined;
+  if (!browser) return 'body';
+  const delivery = plugin.options.javascriptKeyRefresh;
+  // The cookie only for pages on an allowed origin; another page's request gets no refresh token.
+  if (delivery === 'cookie' && origin !== undefined && !plugin.originAllowed(origin)) return 'none';
+  return delivery;
 }
 
 /** The endpoints join the app's router, ahead of Parse's own routes (none of which they shadow). */

@@ -49,6 +49,7 @@ class RefreshTokenPlugin {
       throw new Error(`parse-server-refresh-token: call parseServerOptions() before new ParseServer() for app ${parseOptions.appId}.`);
     }
     this.appId = parseOptions.appId;
+    this.allowedOrigins = new Set(o.allowedOrigins || defaultOrigins(parseOptions));
     const { TokenIssuer } = require('..'); // the native core's wrapper (index.js), loaded by now
     this.issuer = new TokenIssuer({
       secret: o.secret,
@@ -68,6 +69,11 @@ class RefreshTokenPlugin {
     sessionRules['*'] = Array.from(new Set([...(sessionRules['*'] || []), ...hidden]));
     protectedFields._Session = sessionRules;
     return { ...parseOptions, protectedFields };
+  }
+
+  /** True if a browser page on `origin` may use the refresh cookie. */
+  originAllowed(origin) {
+    return this.allowedOrigins.has(origin);
   }
 
   config() {
@@ -172,7 +178,24 @@ class RefreshTokenPlugin {
   async sessionEnded(session, reason, request) {
     this.store.cache.delete(session.objectId);
     this.issuer.revoke(session.objectId, Math.ceil(Date.now() / 1000) + this.options.accessTokenTTL + this.options.leeway);
-    await this.callHook('onRevoke', { userId: session.userId, sessionId: session.objectId, reason, ...requestInfo(request) });
+    const event = { userId: session.userId, sessionId: session.objectId, reason, ...requestInfo(request) };
+    this.logEvent(reason === 'reuse' ? 'warn' : 'info', reason === 'reuse' ? 'refresh token reuse detected; session revoked' : 'session revoked', event);
+    await this.callHook('onRevoke', event);
+  }
+
+  /**
+   * A security event in Parse Server's own log (its logger, its level filter, its transports):
+   * structured, with user and session ids, never a token.
+   */
+  logEvent(level, message, fields) {
+    try {
+      const config = this.config();
+      const logger = config && config.loggerController;
+      if (logger) logger[level](`parse-server-refresh-token: ${message}`, { event: message, ...fields });
+    } catch (error) {
+      // eslint-disable-next-line no-console
+      console.error(`parse-server-refresh-token: could not log a security event: ${error && error.message}`);
+    }
   }
 
   async callHook(name, payload) {
@@ -188,9 +211,19 @@ class RefreshTokenPlugin {
   }
 }
 
+/** Parse's own allowOrigin when it names origins, else only the server's own origin. */
+function defaultOrigins(parseOptions) {
+  const configured = [].concat(parseOptions.allowOrigin || []).filter(origin => origin !== '*');
+  if (configured.length) return configured;
+  return [parseOptions.publicServerURL, parseOptions.serverURL].filter(Boolean).map(url => new URL(url).origin);
+}
+
 function requestInfo(request) {
   if (!request) return {};
-  return { ip: request.ip, installationId: request.installationId };
+  const info = {};
+  if (request.ip !== undefined) info.ip = request.ip;
+  if (request.installationId !== undefined) info.installationId = request.installationId;
+  return info;
 }
 
 module.exports = { RefreshTokenPlugin, isAccessToken, requestInfo };

@@ -33,8 +33,15 @@ async function findChain(plugin, config, code, clientId) {
   const { sid: family, generation } = inspect(plugin, code);
   const session = await plugin.store.byFamily(config, family);
   if (!session || (clientId !== undefined && session.userId !== clientId)) throw invalidSession(MESSAGES.refreshInvalid);
-  if (!plugin.issuer.verifyRefreshToken(code, session.seed)) throw invalidSession(MESSAGES.refreshInvalid);
+  if (!plugin.issuer.verifyRefreshToken(code, session.seed)) throw refused(MESSAGES.refreshInvalid, session);
   return { session, family, generation };
+}
+
+/** A 209 that names (for the security log only, not the client) the session it was about. */
+function refused(message, session) {
+  const error = invalidSession(message);
+  Object.defineProperty(error, 'session', { value: { userId: session.userId, sessionId: session.objectId }, enumerable: false });
+  return error;
 }
 
 async function refresh(plugin, config, { clientId, code }, request, attempt = 0) {
@@ -42,12 +49,12 @@ async function refresh(plugin, config, { clientId, code }, request, attempt = 0)
   const now = new Date();
   if (session.refreshExpiresAt && session.refreshExpiresAt <= now) {
     await plugin.revokeSession(config, session, 'expired', request);
-    throw invalidSession(MESSAGES.refreshExpired);
+    throw refused(MESSAGES.refreshExpired, session);
   }
   const idle = plugin.options.idleTimeout;
   if (idle > 0 && session.usedAt && now - session.usedAt > idle * 1000) {
     await plugin.revokeSession(config, session, 'idle', request);
-    throw invalidSession(MESSAGES.refreshIdle);
+    throw refused(MESSAGES.refreshIdle, session);
   }
 
   if (generation === session.generation && plugin.issuer.refreshTokenMatches(code, session.hash)) {
@@ -57,7 +64,7 @@ async function refresh(plugin, config, { clientId, code }, request, attempt = 0)
     if (request && request.deadline && Date.now() > request.deadline) throw deadlinePassed();
     if (!(await plugin.store.rotate(config, session, next, new Date()))) {
       // Another request rotated first: from here on this token is the predecessor.
-      if (attempt > 0) throw invalidSession(MESSAGES.refreshInvalid);
+      if (attempt > 0) throw refused(MESSAGES.refreshInvalid, session);
       return refresh(plugin, config, { clientId, code }, request, attempt + 1);
     }
     plugin.store.cache.delete(session.objectId);
@@ -71,7 +78,7 @@ async function refresh(plugin, config, { clientId, code }, request, attempt = 0)
     generation === session.generation - 1 && session.previousHash && plugin.issuer.refreshTokenMatches(code, session.previousHash);
   if (isPredecessor && graceMs > 0 && session.rotatedAt && now - session.rotatedAt <= graceMs) {
     const current = plugin.issuer.deriveRefreshToken({ sid: family, seed: session.seed, generation: session.generation });
-    if (!plugin.issuer.refreshTokenMatches(current.token, session.hash)) throw invalidSession(MESSAGES.refreshInvalid); // key ring changed mid-window
+    if (!plugin.issuer.refreshTokenMatches(current.token, session.hash)) throw refused(MESSAGES.refreshInvalid, session); // key ring changed mid-window
     const access = await plugin.accessTokenFor(session);
     return { access, refreshToken: current.token };
   }
@@ -80,9 +87,9 @@ async function refresh(plugin, config, { clientId, code }, request, attempt = 0)
     if (await plugin.revokeSession(config, session, 'reuse', request)) {
       await plugin.callHook('onReuseDetected', { userId: session.userId, sessionId: session.objectId, generation, ...requestInfo(request) });
     }
-    throw invalidSession(MESSAGES.refreshReused);
+    throw refused(MESSAGES.refreshReused, session);
   }
-  throw invalidSession(MESSAGES.refreshInvalid);
+  throw refused(MESSAGES.refreshInvalid, session);
 }
 
 function deadlinePassed() {
