@@ -56,6 +56,11 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let output = '';
+  child.stdout.on('data', chunk => {
+    output += chunk;
+    if (output.length > 2000000) output = output.slice(-2000000);
+  });
   child.stderr.on('data', chunk => {
     stderr += chunk;
     if (stderr.length > 20000) stderr = stderr.slice(-20000);
@@ -94,6 +99,8 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
     /** Claims of an access token, checked with the same key as the server (throws like the server). */
     verify: token => issuer.verifyAccessToken(token),
     stderr: () => stderr,
+    /** Everything the process wrote to stdout and stderr (Parse Server logs there unless silent). */
+    output: () => output + stderr,
     secondURL: `http://127.0.0.1:${listenPort}/second`,
     async emails() {
       const response = await fetch(`http://127.0.0.1:${listenPort}/__emails`);
