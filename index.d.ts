@@ -225,7 +225,12 @@ export interface PluginOptions {
   issuer?: string;
   /** `aud` (default the appId). */
   audience?: string;
-  /** Refresh-token delivery to JavaScript-key requests (default 'none'). */
+  /**
+   * Refresh-token delivery to browsers, recognised by the `Origin` and `Sec-Fetch-Site` headers they set
+   * (default 'none'); native apps and servers always get it in the body.
+   */
+  browserRefresh?: 'none' | 'cookie' | 'body';
+  /** @deprecated The earlier name of `browserRefresh`. */
   javascriptKeyRefresh?: 'none' | 'cookie' | 'body';
   /** Whether raw `r:` session tokens are still accepted (default 'allow'). */
   legacySessionTokens?: 'allow' | 'deny';

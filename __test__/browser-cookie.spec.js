@@ -18,7 +18,7 @@ let context;
 beforeAll(async () => {
   appPage = await servePage();
   otherPage = await servePage();
-  server = await startParseServer({ tokens: { javascriptKeyRefresh: 'cookie', allowedOrigins: [appPage.origin] } });
+  server = await startParseServer({ tokens: { browserRefresh: 'cookie', allowedOrigins: [appPage.origin] } });
   rest = restClient(server);
   browser = await launchBrowser();
   context = await browser.newContext();

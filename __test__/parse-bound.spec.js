@@ -255,7 +255,7 @@ describe('cookie mode: the cookie works only for allowed origins, with CORS for 
   let rest;
   const allowed = 'http://localhost:4321';
   beforeAll(async () => {
-    ({ server, rest } = await start({ tokens: { javascriptKeyRefresh: 'cookie', allowedOrigins: [allowed] } }));
+    ({ server, rest } = await start({ tokens: { browserRefresh: 'cookie', allowedOrigins: [allowed] } }));
   });
 
   async function login(origin) {

@@ -61,7 +61,7 @@ const ENDPOINT_ANSWERS = new Set([
 const PARSE_OWN = new Set(['Invalid session token', 'Session token not found.', 'Session token required.']);
 const isJws = token => typeof token === 'string' && token.length <= 8192 && /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token);
 const MAX_BODY_BYTES = 16 * 1024; // the plugin's default maxBodyBytes
-const JAVASCRIPT_KEY_REFRESH = "403 119 Refresh tokens are not available to JavaScript-key requests (javascriptKeyRefresh is 'none').";
+const JAVASCRIPT_KEY_REFRESH = "403 119 Refresh tokens are not available to browsers (browserRefresh is 'none').";
 
 let server;
 let rest;
@@ -496,7 +496,7 @@ function judge(c, response) {
   if (large && c.sdkStyle && answer === '403 119 unauthorized') return null;
   if (large !== (answer === '413 142 Request body too large.')) return `endpoint: ${answer} for ${Buffer.byteLength(c.request.body)} bytes`;
   if (large) return null;
-  // The JS SDK's body names the JavaScript key: with javascriptKeyRefresh 'none' a refresh is refused.
+  // The JS SDK's body names the JavaScript key: with browserRefresh 'none' a refresh is refused.
   if (c.sdkStyle && c.path === '/users/refresh' && answer === JAVASCRIPT_KEY_REFRESH) return null;
   // Parse's method override makes the request a DELETE of the user named by the path: Parse's route
   // answers it, as it would without the plugin.

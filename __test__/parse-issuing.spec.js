@@ -273,14 +273,14 @@ describe('issuing', () => {
 
     const logIn = await fetch(server.graphqlURL, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Parse-Application-Id': server.appId, 'X-Parse-Javascript-Key': server.javascriptKey },
+      headers: { 'Content-Type': 'application/json', 'X-Parse-Application-Id': server.appId, 'X-Parse-Javascript-Key': server.javascriptKey, Origin: new URL(server.serverURL).origin },
       body: JSON.stringify({ query: `mutation { logIn(input: { username: "${username}", password: "pw-123456" }) { viewer { sessionToken } } }` }),
     });
     const logInText = await logIn.text();
     expect(logInText).not.toMatch(RAW_TOKEN);
     const logInBody = JSON.parse(logInText);
     expect(logInBody.data.logIn.viewer.sessionToken).toBe(logInBody.extensions.refreshTokens[0].accessToken);
-    // Requests made with the JavaScript key get no refresh token in the body by default.
+    // Browser requests (an Origin) get no refresh token in the body by default.
     expect(logInBody.extensions.refreshTokens[0].refreshToken).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 'use strict';
-// Options: where JavaScript-key clients get their refresh token (javascriptKeyRefresh 'none',
+// Options: where browsers get their refresh token (browserRefresh 'none',
 // 'cookie', 'body'), validation at start-up, the access token lifetime and leeway, the claims hook.
 const { startParseServer, sessionRows, SECRET } = require('./support/parse-server');
 const { restClient } = require('./support/rest');
@@ -10,10 +10,17 @@ const RAW_TOKEN = /r:[0-9a-f]{32}/;
 const COOKIE_ATTRIBUTES = 'Path=/parse/users/refresh; HttpOnly; Secure; SameSite=Strict';
 
 const servers = [];
+/**
+ * `javascript: true` requests are sent as a browser page on the server's own origin sends them: with
+ * the JavaScript key and an Origin header.
+ */
 async function start(options) {
   const server = await startParseServer(options);
   servers.push(server);
-  return { server, rest: restClient(server) };
+  const plain = restClient(server);
+  const origin = new URL(server.serverURL).origin;
+  const rest = (method, urlPath, opts = {}) => plain(method, urlPath, opts.javascript ? { ...opts, headers: { Origin: origin, ...opts.headers } } : opts);
+  return { server, rest };
 }
 afterAll(() => Promise.all(servers.map(server => server.close())));
 
@@ -30,7 +37,8 @@ async function signUp(rest) {
 /** A JS SDK style request: text/plain body with app id and JavaScript key, no Parse headers. */
 async function sdkRequest(server, urlPath, fields, headers = {}) {
   const body = { _ApplicationId: server.appId, _JavaScriptKey: server.javascriptKey, _ClientVersion: 'js8.6.0', _InstallationId: 'inst-1', ...fields };
-  const response = await fetch(`${server.serverURL}${urlPath}`, { method: 'POST', headers: { 'Content-Type': 'text/plain', ...headers }, body: JSON.stringify(body) });
+  const origin = new URL(server.serverURL).origin;
+  const response = await fetch(`${server.serverURL}${urlPath}`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: origin, ...headers }, body: JSON.stringify(body) });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
 }
@@ -68,7 +76,7 @@ function expectFullPair(response) {
   expect(setCookies(response)).toEqual([]);
 }
 
-/** Whatever javascriptKeyRefresh says, REST-key signup, login and refresh carry the full pair in the body. */
+/** Whatever browserRefresh says, REST-key signup, login and refresh carry the full pair in the body. */
 async function expectRestKeyPairs(rest) {
   const user = await signUp(rest);
   expect(typeof user.refreshToken).toBe('string'); // the signup's own pair
@@ -80,7 +88,7 @@ async function expectRestKeyPairs(rest) {
   expectFullPair(refreshed);
 }
 
-describe("javascriptKeyRefresh 'none' (the default)", () => {
+describe("browserRefresh 'none' (the default)", () => {
   let server;
   let rest;
   beforeAll(async () => {
@@ -130,7 +138,7 @@ describe("javascriptKeyRefresh 'none' (the default)", () => {
     const before = await sessionRows(server);
     const refused = await rest('POST', '/users/refresh', { javascript: true, body: { client: user.userId, code: user.refreshToken } });
     expect(refused.status).toBe(403);
-    expect(refused.body).toEqual({ code: 119, error: "Refresh tokens are not available to JavaScript-key requests (javascriptKeyRefresh is 'none')." });
+    expect(refused.body).toEqual({ code: 119, error: "Refresh tokens are not available to browsers (browserRefresh is 'none')." });
     expect(await sessionRows(server)).toEqual(before);
     const viaRest = await rest('POST', '/users/refresh', { body: { client: user.userId, code: user.refreshToken } });
     expect(viaRest.status).toBe(200);
@@ -143,11 +151,11 @@ describe("javascriptKeyRefresh 'none' (the default)", () => {
   test('a REST-key login gets the refresh token in the body', () => expectRestKeyPairs(rest));
 });
 
-describe("javascriptKeyRefresh 'cookie'", () => {
+describe("browserRefresh 'cookie'", () => {
   let server;
   let rest;
   beforeAll(async () => {
-    ({ server, rest } = await start({ tokens: { javascriptKeyRefresh: 'cookie', reuseInterval: 0 } }));
+    ({ server, rest } = await start({ tokens: { browserRefresh: 'cookie', reuseInterval: 0 } }));
   });
 
   test('login sets an HttpOnly, Secure, SameSite=Strict cookie scoped to the refresh path; the body has no refresh token', async () => {
@@ -242,11 +250,11 @@ describe("javascriptKeyRefresh 'cookie'", () => {
   test('REST-key requests still get the refresh token in the body and no cookie', () => expectRestKeyPairs(rest));
 });
 
-describe("javascriptKeyRefresh 'body'", () => {
+describe("browserRefresh 'body'", () => {
   let server;
   let rest;
   beforeAll(async () => {
-    ({ server, rest } = await start({ tokens: { javascriptKeyRefresh: 'body' } }));
+    ({ server, rest } = await start({ tokens: { browserRefresh: 'body' } }));
   });
 
   test('JavaScript-key logins and refreshes get the refresh token in the body, and no cookie', async () => {
@@ -281,7 +289,7 @@ describe('option validation', () => {
     ['accessTokenTTL as a string', { secret: SECRET, accessTokenTTL: '1800' }, 'option accessTokenTTL must be an integer number of seconds between 1 and 86400 (got "1800").'],
     ['reuseInterval -1', { secret: SECRET, reuseInterval: -1 }, 'option reuseInterval must be an integer number of seconds between 0 and 300 (got -1).'],
     ['leeway 1.5', { secret: SECRET, leeway: 1.5 }, 'option leeway must be an integer number of seconds between 0 and 300 (got 1.5).'],
-    ["javascriptKeyRefresh 'x'", { secret: SECRET, javascriptKeyRefresh: 'x' }, `option javascriptKeyRefresh must be one of 'none', 'cookie', 'body' (got "x").`],
+    ["browserRefresh 'x'", { secret: SECRET, browserRefresh: 'x' }, `option browserRefresh must be one of 'none', 'cookie', 'body' (got "x").`],
     ["legacySessionTokens 'maybe'", { secret: SECRET, legacySessionTokens: 'maybe' }, `option legacySessionTokens must be one of 'allow', 'deny' (got "maybe").`],
     ['unknown option', { secret: SECRET, accesTokenTTL: 60 }, 'unknown option accesTokenTTL.'],
     ['unknown hook', { secret: SECRET, hooks: { onLogin: () => {} } }, 'unknown hook hooks.onLogin (known: claims, onRefresh, onRevoke, onReuseDetected).'],
@@ -294,14 +302,14 @@ describe('option validation', () => {
 
   test('valid options get the documented defaults', () => {
     const { options } = refreshTokens({ secret: SECRET });
-    expect(options).toMatchObject({ accessTokenTTL: 1800, reuseInterval: 10, leeway: 5, idleTimeout: 0, javascriptKeyRefresh: 'none', legacySessionTokens: 'allow' });
+    expect(options).toMatchObject({ accessTokenTTL: 1800, reuseInterval: 10, leeway: 5, idleTimeout: 0, browserRefresh: 'none', legacySessionTokens: 'allow' });
     expect(Object.isFrozen(options)).toBe(true);
   });
 
   test('a Parse Server started with a bad option does not start, and says which option', async () => {
-    const started = startParseServer({ tokens: { javascriptKeyRefresh: 'x' } });
+    const started = startParseServer({ tokens: { browserRefresh: 'x' } });
     await expect(started).rejects.toThrow(/Parse Server exited with 1/);
-    await expect(started).rejects.toThrow(`${PREFIX}option javascriptKeyRefresh must be one of 'none', 'cookie', 'body' (got "x").`);
+    await expect(started).rejects.toThrow(`${PREFIX}option browserRefresh must be one of 'none', 'cookie', 'body' (got "x").`);
   });
 });
 

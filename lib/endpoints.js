@@ -15,7 +15,7 @@ const REFRESH_PATH = '/users/refresh';
 const REVOKE_PATH = '/users/revoke';
 const COOKIE_REVOKE_PATH = '/users/refresh/revoke';
 const ENDPOINT_PATHS = [REFRESH_PATH, REVOKE_PATH, COOKIE_REVOKE_PATH];
-const REFRESH_NOT_FOR_JAVASCRIPT_KEY = "Refresh tokens are not available to JavaScript-key requests (javascriptKeyRefresh is 'none').";
+const REFRESH_NOT_FOR_BROWSERS = "Refresh tokens are not available to browsers (browserRefresh is 'none').";
 
 /** True for a request Parse's router sends to one of the endpoints (Parse's own matcher decides). */
 function isEndpointRequest(req) {
@@ -66,7 +66,7 @@ async function endpoint(plugin, action, state, req, res, next) {
   // Cookie mode: a browser request from a page on another origin (a cross-site form or fetch that
   // carries the cookie) changes nothing.
   const origin = req.headers.origin;
-  if (plugin.options.javascriptKeyRefresh === 'cookie' && origin !== undefined && !plugin.originAllowed(origin)) {
+  if (plugin.options.browserRefresh === 'cookie' && origin !== undefined && !plugin.originAllowed(origin)) {
     plugin.logEvent('warn', `${action} refused`, { reason: MESSAGES.originRefused, origin, ip: req.ip });
     return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, MESSAGES.originRefused), 403);
   }
@@ -87,10 +87,10 @@ async function endpoint(plugin, action, state, req, res, next) {
     }
     const clientId = fields.client;
     if (!isTokenString(clientId, 128)) return invalid('client');
-    // javascriptKeyRefresh 'none': the rotated token could not be handed back, so a refresh would only
+    // browserRefresh 'none': the rotated token could not be handed back, so a refresh would only
     // strand the chain (and its next use would look like reuse). Refuse it; nothing changes.
     if (state.refreshDelivery === 'none') {
-      return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, REFRESH_NOT_FOR_JAVASCRIPT_KEY), 403);
+      return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, REFRESH_NOT_FOR_BROWSERS), 403);
     }
     const pair = await withinTimeout(plugin, refresh(plugin, state.config, { clientId, code }, request));
     if (state.refreshDelivery === 'cookie') state.setRefreshCookie(pair.refreshToken);

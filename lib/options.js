@@ -12,7 +12,7 @@ const DEFAULTS = Object.freeze({
   leeway: 5, // seconds of clock skew accepted on exp/nbf
   issuer: undefined, // defaults to Parse Server's serverURL
   audience: undefined, // defaults to Parse Server's appId
-  javascriptKeyRefresh: 'none', // 'none' | 'cookie' | 'body'
+  browserRefresh: 'none', // where browsers get the refresh token: 'none' | 'cookie' | 'body'
   legacySessionTokens: 'allow', // 'allow' | 'deny'
   cookieName: 'parse_refresh_token',
   cookieSameSite: 'Strict',
@@ -21,6 +21,9 @@ const DEFAULTS = Object.freeze({
   endpointTimeout: 10, // seconds a refresh or revoke may wait for its body (408), then on the database (503)
   hooks: {},
 });
+
+// Earlier names, still accepted.
+const RENAMED = Object.freeze({ javascriptKeyRefresh: 'browserRefresh' });
 
 const HOOKS = ['claims', 'onRefresh', 'onRevoke', 'onReuseDetected'];
 
@@ -80,11 +83,17 @@ function isOrigin(value) {
 /** Returns the normalised options, or throws an Error naming the first bad option. */
 function validateOptions(input) {
   if (!input || typeof input !== 'object' || Array.isArray(input)) fail('options must be an object.');
-  const known = new Set([...Object.keys(DEFAULTS), 'secret', 'keys', 'kid']);
+  const known = new Set([...Object.keys(DEFAULTS), 'secret', 'keys', 'kid', ...Object.keys(RENAMED)]);
   for (const name of Object.keys(input)) {
     if (!known.has(name)) fail(`unknown option ${name}.`);
   }
   const options = { ...DEFAULTS, ...input, hooks: { ...(input.hooks || {}) } };
+  for (const [old, name] of Object.entries(RENAMED)) {
+    if (input[old] === undefined) continue;
+    if (input[name] !== undefined) fail(`options ${old} and ${name} are the same option: give only ${name}.`);
+    options[name] = input[old];
+    delete options[old];
+  }
   checkKeys(options);
   checkInteger(options, 'accessTokenTTL', { min: 1, max: 24 * 3600 });
   checkInteger(options, 'refreshTokenTTL', { min: 1, optional: true });
@@ -96,7 +105,7 @@ function validateOptions(input) {
       fail(`option ${name} must be a non-empty string.`);
     }
   }
-  checkEnum(options, 'javascriptKeyRefresh', ['none', 'cookie', 'body']);
+  checkEnum(options, 'browserRefresh', ['none', 'cookie', 'body']);
   checkEnum(options, 'legacySessionTokens', ['allow', 'deny']);
   checkEnum(options, 'cookieSameSite', ['Strict', 'Lax', 'None']);
   if (typeof options.cookieName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(options.cookieName)) {

@@ -53,7 +53,7 @@ function wrapCrossDomain(middlewares) {
     return function corsWithCredentials(req, res, next) {
       const plugin = registry.forApp(appId);
       const origin = req.headers.origin;
-      if (!plugin || plugin.options.javascriptKeyRefresh !== 'cookie' || !origin || !plugin.originAllowed(origin)) return cors(req, res, next);
+      if (!plugin || plugin.options.browserRefresh !== 'cookie' || !origin || !plugin.originAllowed(origin)) return cors(req, res, next);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       res.append('Vary', 'Origin');
       const header = res.header;
@@ -140,16 +140,17 @@ function requestState(plugin, req, res) {
 }
 
 /**
- * Where a login's refresh token goes. Browsers follow `javascriptKeyRefresh`: a request made with the
- * JavaScript key, or one a browser sent (browsers send `Origin` on every cross-origin request and on
- * same-origin POSTs; native and server clients do not). Everything else gets it in the body.
+ * Where a login's refresh token goes. Browsers follow `browserRefresh`: a browser marks the requests
+ * it sends with headers page scripts cannot set or remove (`Origin` on cross-origin requests and on
+ * POSTs, `Sec-Fetch-Site` on all of them in current browsers; Node's fetch sends `Sec-Fetch-Mode`
+ * but neither of these). Native apps and servers send neither and get it in the body, with or
+ * without the JavaScript key.
  */
 function refreshDeliveryFor(plugin, req) {
-  const javascriptKey = req.info && req.info.javascriptKey;
   const origin = req.headers.origin;
-  const browser = (typeof javascriptKey === 'string' && javascriptKey !== '') || origin !== undefined;
+  const browser = origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
   if (!browser) return 'body';
-  const delivery = plugin.options.javascriptKeyRefresh;
+  const delivery = plugin.options.browserRefresh;
   // The cookie only for pages on an allowed origin; another page's request gets no refresh token.
   if (delivery === 'cookie' && origin !== undefined && !plugin.originAllowed(origin)) return 'none';
   return delivery;
