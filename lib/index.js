@@ -27,4 +27,4 @@ function refreshTokens(options) {
   };
 }
 
-module.exports = { refreshTokens, PRIVATE_SESSION_FIELDS: FIELD_NAMES, DEFAULT_OPTIONS: DEFAULTS, ...require('./client') };
+module.exports = { refreshTokens, PRIVATE_SESSION_FIELDS: FIELD_NAMES, DEFAULT_OPTIONS: DEFAULTS, ...require('./client/logout') };

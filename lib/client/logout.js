@@ -1,7 +1,7 @@
 'use strict';
 // Client side, for apps that use the Parse JavaScript SDK against a server with the plugin.
 // No dependencies: browsers and React Native can load it on its own
-// (`require('parse-server-refresh-token/lib/client')`) without the native addon or Parse Server.
+// (`require('parse-server-refresh-token/client')`) without the native addon or Parse Server.
 //
 // The SDK's logOut() calls POST /logout only for tokens that contain "r:" (its isRevocableSession
 // check); our access tokens are JWTs, so without this the SDK forgets the user locally while the
