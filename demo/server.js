@@ -1,10 +1,12 @@
 'use strict';
 // `npm start`: Parse Server 9 with the plugin, REST at /parse, GraphQL at /graphql and LiveQuery on
-// the same port, on an embedded PostgreSQL kept in ./.data (or on DATABASE_URI if set).
+// the same port, on an embedded PostgreSQL kept in ./.data (or on DATABASE_URI if set), and a demo
+// web page at / (the Parse JS SDK with the client helper; browsers get the refresh token as a cookie).
 //
 // Environment: PORT (1337), DATABASE_URI, APP_ID, MASTER_KEY, TOKEN_SECRET, TOKEN_ISSUER,
-// ACCESS_TOKEN_TTL (1800), REUSE_INTERVAL (10), PG_PORT (5433, the embedded PostgreSQL's port). A second `npm start` with another PORT and the first one's DATABASE_URI joins
-// the same database.
+// ACCESS_TOKEN_TTL (1800; try 20 to watch the page refresh its token), REUSE_INTERVAL (10), PG_PORT
+// (5433, the embedded PostgreSQL's port). A second `npm start` with another PORT and the first one's
+// DATABASE_URI joins the same database.
 const http = require('http');
 const path = require('path');
 const crypto = require('crypto');
@@ -12,6 +14,7 @@ const express = require('express');
 const { ParseServer, ParseGraphQLServer } = require('parse-server');
 const { refreshTokens } = require('..');
 const { startEmbeddedPostgres } = require('./embedded-postgres');
+const { mountDemoPage } = require('./web');
 
 const env = process.env;
 const PORT = Number(env.PORT || 1337);
@@ -41,6 +44,7 @@ async function main() {
     issuer: env.TOKEN_ISSUER || `parse-server-refresh-token-demo:${APP_ID}`,
     accessTokenTTL: intEnv('ACCESS_TOKEN_TTL', 1800),
     reuseInterval: intEnv('REUSE_INTERVAL', 10),
+    browserRefresh: 'cookie', // the demo page keeps its refresh token in an HttpOnly cookie
   });
   const options = tokens.parseServerOptions({
     appId: APP_ID,
@@ -57,12 +61,13 @@ async function main() {
 
   const app = express();
   app.use('/parse', api.app);
-  app.use('/graphql', tokens.graphqlMiddleware);
+  mountDemoPage(app, { appId: APP_ID, mount: '/parse' });
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
   const httpServer = http.createServer(app);
   await new Promise((resolve, reject) => httpServer.listen(PORT, '127.0.0.1', resolve).on('error', reject));
   const liveQuery = await ParseServer.createLiveQueryServer(httpServer, { appId: APP_ID, masterKey: MASTER_KEY, serverURL }, options);
 
+  console.log(`Demo page: http://127.0.0.1:${PORT}/`);
   console.log(`Parse Server with refresh tokens: ${serverURL}`);
   console.log(`GraphQL: http://127.0.0.1:${PORT}/graphql   LiveQuery: ws://127.0.0.1:${PORT}/parse`);
   console.log(`Database: ${databaseURI}`);

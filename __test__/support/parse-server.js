@@ -37,7 +37,7 @@ async function createDatabase(prefix = 'suite') {
  * Parse Server options; `cloud`: a cloud code module (see support/cloud.js); `hooks`: names of hooks to
  * record; `claims`: what the claims hook returns.
  */
-async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud = path.join(__dirname, 'cloud.js'), hooks = [], claims, port, secondApp, emails = false } = {}) {
+async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud = path.join(__dirname, 'cloud.js'), hooks = [], claims, port, secondApp, emails = false, demoPage = false } = {}) {
   databaseURI = databaseURI || (await createDatabase());
   const pluginOptions = tokens === false ? false : { secret: SECRET, ...tokens };
   // `secondApp: { tokens }`: another app in the same process at /second. It shares the database:
@@ -49,7 +49,7 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
     databaseURI,
     tokens: secondApp.tokens ? { secret: `${SECRET}-second`, ...secondApp.tokens } : false,
   };
-  const config = { appId: APP_ID, masterKey: MASTER_KEY, javascriptKey: JAVASCRIPT_KEY, restAPIKey: REST_KEY, databaseURI, tokens: pluginOptions, server, cloud, hooks, claims, port, secondApp: second, emails };
+  const config = { appId: APP_ID, masterKey: MASTER_KEY, javascriptKey: JAVASCRIPT_KEY, restAPIKey: REST_KEY, databaseURI, tokens: pluginOptions, server, cloud, hooks, claims, port, secondApp: second, emails, demoPage };
   const child = spawn(process.execPath, [path.join(__dirname, 'server-process.js')], {
     cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'psrt-server-')),
     env: { ...process.env, PSRT_SERVER_CONFIG: JSON.stringify(config) },

@@ -112,6 +112,7 @@ async function main() {
   app.get('/__emails', (req, res) => res.json(emails));
   app.get('/__leaks', (req, res) => res.json(leaks));
   app.use('/parse', api.app);
+  if (config.demoPage) require('../../demo/web').mountDemoPage(app, { appId: config.appId, mount: '/parse', javascriptKey: config.javascriptKey });
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
   const liveQuery = await ParseServer.createLiveQueryServer(httpServer, { appId: config.appId, masterKey: config.masterKey, serverURL }, options);
 

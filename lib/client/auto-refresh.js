@@ -188,7 +188,14 @@ function enableAutoRefresh(Parse, options = {}) {
     inflight = tabs
       .exclusive(async () => {
         const current = await currentToken();
-        if (current && current !== staleToken && isAccessToken(current) && !due(current)) return current; // another tab did it
+        if (current && current !== staleToken && isAccessToken(current) && !due(current)) return current; // done here already
+        const shared = tabs.latest(); // another tab of this browser did it while we waited
+        if (shared && shared.accessToken !== staleToken && shared.accessToken !== current && Date.now() < shared.expiresAt - settings.refreshAhead * 1000) {
+          await adopt(shared.accessToken, undefined);
+          expiresAt = shared.expiresAt;
+          schedule();
+          return shared.accessToken;
+        }
         const pair = await callRefresh();
         await adopt(pair.accessToken, pair.expires_in);
         tabs.publish({ type: 'refreshed', accessToken: pair.accessToken, expiresAt });
