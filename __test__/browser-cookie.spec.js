@@ -18,7 +18,7 @@ let context;
 beforeAll(async () => {
   appPage = await servePage();
   otherPage = await servePage();
-  server = await startParseServer({ tokens: { browserRefresh: 'cookie', allowedOrigins: [appPage.origin] } });
+  server = await startParseServer({ tokens: { browserRefresh: 'cookie', allowedOrigins: [appPage.origin] }, demoPage: true });
   rest = restClient(server);
   browser = await launchBrowser();
   context = await browser.newContext();
@@ -112,4 +112,41 @@ test('a page on another origin of the same site sends the cookie, and changes no
   // The victim's page is unaffected: its cookie still refreshes.
   const [refresh] = await inPage(appPage.origin, [{ path: '/users/refresh', fields: { client: userId } }]);
   expect(refresh.status).toBe(200);
+});
+
+test('the Parse SDK with the client helper on the allowed origin, the API on another: login, refresh and logout work', async () => {
+  const name = `sdk_${Date.now()}`;
+  expect((await rest('POST', '/users', { body: { username: name, password: PASSWORD } })).status).toBe(201);
+  const api = new URL(server.serverURL).origin;
+  const page = await context.newPage();
+  try {
+    await page.goto(`${appPage.origin}/`);
+    for (const script of ['/parse.min.js', '/parse-refresh-token-client.js']) await page.addScriptTag({ url: `${api}${script}` });
+    const result = await page.evaluate(
+      async ({ serverURL, appId, javascriptKey, name, password }) => {
+        Parse.initialize(appId, javascriptKey);
+        Parse.serverURL = serverURL;
+        const auto = ParseRefreshToken.enableAutoRefresh(Parse, { refreshTokenStorage: 'cookie' });
+        const user = await Parse.User.logIn(name, password);
+        const first = user.getSessionToken();
+        const second = await auto.refresh();
+        const count = await new Parse.Query('Note').count();
+        const held = JSON.stringify(user.toJSON());
+        await Parse.User.logOut();
+        return { id: user.id, first, second, count, held, current: Parse.User.current() };
+      },
+      { serverURL: server.serverURL, appId: APP_ID, javascriptKey: JAVASCRIPT_KEY, name, password: PASSWORD }
+    );
+    expect(server.verify(result.first).sub).toBe(result.id);
+    expect(result.second).not.toBe(result.first);
+    expect(server.verify(result.second).sid).toBe(server.verify(result.first).sid);
+    expect(result.count).toBeGreaterThanOrEqual(0);
+    expect(result.held).not.toContain('refreshToken');
+    expect(result.current).toBeNull();
+    // Logout ended the session on the server and cleared the cookie.
+    expect((await sessionRows(server)).map(row => row.objectId)).not.toContain(server.verify(result.first).sid);
+    expect(await context.cookies(server.serverURL + '/users/refresh')).toEqual([]);
+  } finally {
+    await page.close();
+  }
 });

@@ -82,7 +82,7 @@ async function endpoint(plugin, action, state, req, res, next) {
   try {
     if (action === 'revoke') {
       await withinTimeout(plugin, revoke(plugin, state.config, { code }, request));
-      if (state.refreshDelivery === 'cookie') res.append('Set-Cookie', refreshCookie(plugin, state.config, '', true));
+      if (state.refreshDelivery === 'cookie') state.clearRefreshCookie();
       return sendJson(res, 200, {});
     }
     const clientId = fields.client;

@@ -155,6 +155,9 @@ function patchLogOut({ UsersRouter }) {
     const session = plugin && typeof token === 'string' && token ? await plugin.store.byToken(req.config, token) : null;
     const result = await original.call(this, req);
     if (session) await plugin.sessionEnded(session, 'logout');
+    // Cookie mode: the browser's refresh cookie belonged to the session that just ended.
+    const request = currentRequest();
+    if (session && request && request.plugin === plugin && plugin.options.browserRefresh === 'cookie') request.clearRefreshCookie();
     return result;
   };
 }

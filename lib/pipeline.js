@@ -134,6 +134,7 @@ function requestState(plugin, req, res) {
       delivered: new Set(), // pairs whose refresh token this response already carries
       refreshDelivery: refreshDeliveryFor(plugin, req),
       setRefreshCookie: token => res.append('Set-Cookie', refreshCookie(plugin, req.config, token)),
+      clearRefreshCookie: () => res.append('Set-Cookie', refreshCookie(plugin, req.config, '', true)),
     };
   }
   return req[STATE];

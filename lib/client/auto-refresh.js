@@ -348,6 +348,7 @@ function enableAutoRefresh(Parse, options = {}) {
 
   CoreManager.setRESTController({ ...rest, request });
   CoreManager.setUserController({ ...userController, logOut });
+  const restoreFetch = cookieMode ? includeCookiesCrossOrigin(() => CoreManager.get('SERVER_URL')) : () => {};
 
   const handle = {
     /** Custom login flows (a cloud function that returned issueTokens' pair): sign that user in. */
@@ -373,6 +374,7 @@ function enableAutoRefresh(Parse, options = {}) {
       CoreManager.setRESTController({ ...CoreManager.getRESTController(), request: originalRequest });
       CoreManager.setUserController({ ...CoreManager.getUserController(), logOut: originalLogOut });
       if (originalSubscribe) LiveQueryClient.prototype.subscribe = originalSubscribe;
+      restoreFetch();
       delete Parse[INSTALLED];
     },
   };
@@ -386,6 +388,33 @@ function enableAutoRefresh(Parse, options = {}) {
     })
     .catch(() => {});
   return handle;
+}
+
+/**
+ * Cookie mode on a page whose origin is not the server's: the SDK's own requests (a login that sets
+ * the cookie, a logout) must carry credentials too. Only requests to the Parse server are changed.
+ * Returns the function that undoes it.
+ */
+function includeCookiesCrossOrigin(serverURL) {
+  if (typeof location === 'undefined' || typeof globalThis.fetch !== 'function') return () => {};
+  const originalFetch = globalThis.fetch;
+  const crossOrigin = () => {
+    try {
+      return new URL(serverURL(), location.href).origin !== location.origin;
+    } catch {
+      return false;
+    }
+  };
+  globalThis.fetch = function fetchWithCookies(input, init) {
+    const url = typeof input === 'string' ? input : input && input.url;
+    if (crossOrigin() && typeof url === 'string' && url.startsWith(serverURL())) {
+      return originalFetch.call(this, input, { ...init, credentials: 'include' });
+    }
+    return originalFetch.call(this, input, init);
+  };
+  return () => {
+    globalThis.fetch = originalFetch;
+  };
 }
 
 /** Login routes take no session (Parse ignores the token there): never refreshed for. */
