@@ -329,11 +329,22 @@ describe('keys: Parse authenticates them first, and exempts them from the client
     expect(response.body.username).toBe(bob.username);
   });
 
-  test('a master-key request with a valid access token acts for its session where Parse reads it', async () => {
+  test('a master-key request with a valid access token acts for its session where Parse reads it, and gets Parse\'s own answer', async () => {
     const me = await rest('GET', '/users/me', { master: true, sessionToken: alice.sessionToken });
     expect(me.status).toBe(200);
     expect(me.body.objectId).toBe(alice.userId);
-    expect(me.text).not.toMatch(RAW_TOKEN);
+    expect(me.body.sessionToken).toBe(await rawToken(server, alice.userId)); // the key reads it anyway
+  });
+
+  test("a master-key listing of _Session that carries the caller's token returns every row as stored", async () => {
+    const raw = await rawToken(server, alice.userId);
+    const listing = await rest('GET', `/classes/_Session?where=${encodeURIComponent(JSON.stringify({ user: { __type: 'Pointer', className: '_User', objectId: alice.userId } }))}`, {
+      master: true,
+      sessionToken: alice.sessionToken,
+    });
+    expect(listing.status).toBe(200);
+    expect(listing.body.results.map(row => row.sessionToken)).toContain(raw);
+    expect(listing.text).not.toMatch(/eyJ[A-Za-z0-9_-]*\./);
   });
 
   /** A request with exactly these headers: no client key unless given. */

@@ -21,12 +21,13 @@ async function admitSessionToken(plugin, req, state) {
     if (!req.auth) req.auth = anonymousAuth(req.config, info.installationId);
     return;
   }
-  adoptBearerToken(req);
-  const token = info.sessionToken;
-  if (typeof token !== 'string' || token === '') return;
   // Parse authenticates the master, read-only master and maintenance keys first and ignores the
   // session for authorization: a stale token beside a key must not turn the request away.
   const keyAuth = isKeyAuth(req.auth);
+  state.keyRequest = keyAuth;
+  adoptBearerToken(req);
+  const token = info.sessionToken;
+  if (typeof token !== 'string' || token === '') return;
   if (isAccessToken(token)) {
     try {
       const { session } = await plugin.resolveAccessToken(() => req.config, token);

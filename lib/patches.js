@@ -77,9 +77,10 @@ function patchGetAuthForSessionToken({ Auth }) {
   Auth.getAuthForSessionToken = async function getAuthForAccessToken(args) {
     const token = args && args.sessionToken;
     if (isAccessToken(token)) {
-      const plugin = args.config ? registry.forApp(args.config.appId) : undefined;
+      // Parse's own callers without a config (LiveQuery's role cache) mean the process's app.
+      const plugin = args.config ? registry.forApp(args.config.appId) : registry.sole();
       if (plugin) {
-        const { session } = await plugin.resolveAccessToken(args.config, token);
+        const { session } = await plugin.resolveAccessToken(args.config || plugin.config(), token);
         return original.call(this, { ...args, sessionToken: session.sessionToken });
       }
     }

@@ -127,6 +127,7 @@ function requestState(plugin, req, res) {
       config: req.config,
       endpoint: isEndpointRequest(req),
       graphql: req[GRAPHQL] === true,
+      keyRequest: false, // made with the master, read-only master or maintenance key (Parse's verdict)
       translated: null, // { accessToken, sessionToken, session } when authenticated by an access token
       legacyToken: null, // the raw token the request was authenticated with, in 'allow' mode
       issued: new Map(), // raw token -> pair, for sessions this request created

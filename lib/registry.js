@@ -12,4 +12,8 @@ module.exports = {
   forApp(appId) {
     return appId === undefined ? undefined : plugins.get(appId);
   },
+  /** The plugin when exactly one app of this process has one (for Parse calls that name no app). */
+  sole() {
+    return plugins.size === 1 ? plugins.values().next().value : undefined;
+  },
 };

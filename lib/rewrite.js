@@ -4,7 +4,7 @@
 //    raw token becomes the pair minted for it, the refresh token beside the `sessionToken` field that
 //    carries it (GraphQL: in `extensions.refreshTokens`, whatever the query selected);
 //  - the session the request was authenticated with: its raw token becomes the access token the
-//    client sent (it already holds it);
+//    client sent (it already holds it), except in answers to the master or maintenance key;
 //  - a pair made by issueTokens in this request: its refresh token joins the access token it was
 //    returned with, in the body or as the cookie;
 //  - the request's own legacy `r:` token, where Parse returns it as `sessionToken`: the one-time
@@ -28,6 +28,7 @@ function needsRewrite(serialized, state) {
 
 function ownTokens(state) {
   const tokens = [...state.issued.keys()];
+  if (state.keyRequest) return tokens;
   if (state.translated) tokens.push(state.translated.sessionToken);
   if (state.legacyToken) tokens.push(state.legacyToken);
   return tokens;
@@ -40,6 +41,9 @@ function ownTokens(state) {
 async function replacementsFor(body, serialized, state) {
   const replacements = new Map();
   for (const [token, pair] of state.issued) replacements.set(token, { sessionToken: pair.access.accessToken, pair });
+  // A key request (master, maintenance) gets Parse's own answer: its clients (the LiveQuery server
+  // clearing its role cache) look sessions up by the raw token, even when a session token rides along.
+  if (state.keyRequest) return replacements;
   if (state.translated) replacements.set(state.translated.sessionToken, { sessionToken: state.translated.accessToken });
   const legacy = state.legacyToken;
   if (legacy && !replacements.has(legacy) && serialized.includes(legacy)) {
