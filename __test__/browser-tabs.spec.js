@@ -110,7 +110,9 @@ test('two tabs for a minute, a reload, a stuck and a closed tab, then logout fro
   // Logout in one tab: the other tab is signed out too, and the server session is gone.
   const { sid } = server.verify(await second.evaluate(() => Parse.User.current().getSessionToken()));
   await first.click('#logout');
-  await first.waitForFunction(() => Parse.User.current() === null);
+  // logOut() resolves once the server has ended the session (the page then logs it).
+  await first.waitForFunction(() => /logged out/.test(document.getElementById('log').textContent));
+  expect(await first.evaluate(() => Parse.User.current())).toBeNull();
   await second.waitForFunction(() => Parse.User.current() === null, null, { timeout: 5000 });
   expect(await second.evaluate(() => document.getElementById('log').textContent)).toContain('session ended: logout');
   expect((await sessionRows(server)).map(row => row.objectId)).not.toContain(sid);
