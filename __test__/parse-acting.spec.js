@@ -4,36 +4,13 @@
 // `_SessionToken`). Requests that name another app, carry two tokens or two keys, or use a path
 // variant get exactly Parse's decision, checked by the plugin.
 const path = require('path');
-const { startParseServer, sessionRows, withClient, APP_ID, MASTER_KEY, JAVASCRIPT_KEY, SECOND_APP_ID, SECOND_MASTER_KEY, signHS256 } = require('./support/parse-server');
-const { restClient } = require('./support/rest');
+const { sessionRows, withClient, APP_ID, MASTER_KEY, JAVASCRIPT_KEY, SECOND_APP_ID, SECOND_MASTER_KEY, signHS256 } = require('./support/parse-server');
+const { serversForSuite, signUp, rawToken, username, PASSWORD } = require('./support/suite');
 
-const PASSWORD = 'pw-123456';
 const RAW_TOKEN = /r:[0-9a-f]{32}/;
 const LEGACY_DENIED = 'Legacy session tokens are not accepted; log in again.';
 
-const servers = [];
-async function start(options) {
-  const server = await startParseServer(options);
-  servers.push(server);
-  return { server, rest: restClient(server) };
-}
-afterAll(() => Promise.all(servers.map(server => server.close())));
-
-let counter = 0;
-const username = () => `a${++counter}_${Date.now()}`;
-
-async function signUp(rest, fields = {}) {
-  const name = username();
-  const response = await rest('POST', '/users', { body: { username: name, password: PASSWORD, ...fields } });
-  expect(response.status).toBe(201);
-  return { username: name, userId: response.body.objectId, ...response.body };
-}
-
-/** The raw `r:` token of a user's newest session, as stored (a client never sees it). */
-async function rawToken(server, userId) {
-  const rows = (await sessionRows(server)).filter(row => row.user === userId);
-  return rows[rows.length - 1].sessionToken;
-}
+const start = serversForSuite();
 
 function expect209(response, message) {
   expect(response.status).toBe(400);
@@ -254,7 +231,7 @@ describe('Parse options and pages that must keep working', () => {
   test("Parse's password reset page takes its form-encoded body", async () => {
     const { server, rest } = await start({ emails: true });
     const address = `reset${Date.now()}@example.com`;
-    const alice = await signUp(rest, { email: address });
+    const alice = await signUp(rest, { fields: { email: address } });
     expect((await rest('POST', '/requestPasswordReset', { body: { email: address } })).status).toBe(200);
     let email;
     for (let i = 0; i < 50 && !email; i++) {

@@ -8,36 +8,14 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 const Parse = require('parse/node');
-const { startParseServer, sessionRows, signHS256, APP_ID, JAVASCRIPT_KEY, MASTER_KEY } = require('./support/parse-server');
-const { restClient } = require('./support/rest');
+const { sessionRows, signHS256, APP_ID, JAVASCRIPT_KEY, MASTER_KEY } = require('./support/parse-server');
+const { serversForSuite, signUp, rawToken, username, PASSWORD } = require('./support/suite');
 
-const PASSWORD = 'pw-123456';
 const RAW_TOKEN = /r:[0-9a-f]{32}/;
 const JWS = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/;
 const RAW_DATA = { 'X-Test-Raw-Data': '1' }; // this request returns token-shaped user data on purpose
 
-const servers = [];
-async function start(options) {
-  const server = await startParseServer(options);
-  servers.push(server);
-  return { server, rest: restClient(server) };
-}
-afterAll(() => Promise.all(servers.map(server => server.close())));
-
-let counter = 0;
-const username = () => `b${++counter}_${Date.now()}`;
-
-async function signUp(rest, headers) {
-  const name = username();
-  const response = await rest('POST', '/users', { body: { username: name, password: PASSWORD }, headers });
-  expect(response.status).toBe(201);
-  return { username: name, userId: response.body.objectId, ...response.body };
-}
-
-async function rawToken(server, userId) {
-  const rows = (await sessionRows(server)).filter(row => row.user === userId);
-  return rows[rows.length - 1].sessionToken;
-}
+const start = serversForSuite();
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
