@@ -234,6 +234,8 @@ export interface PluginOptions {
   javascriptKeyRefresh?: 'none' | 'cookie' | 'body';
   /** Whether raw `r:` session tokens are still accepted (default 'allow'). */
   legacySessionTokens?: 'allow' | 'deny';
+  /** Whether a request authenticated by an access token may link a login provider (default 'allow'). */
+  authDataLinking?: 'allow' | 'deny';
   /** Name of the refresh cookie (default 'parse_refresh_token'). */
   cookieName?: string;
   /** SameSite of the refresh cookie (default 'Strict'). */

@@ -174,6 +174,22 @@ describe('no token in the logs', () => {
     expect(logs).not.toMatch(RAW_TOKEN);
   });
 
+  test('tokens deep inside function input and output, and an object logged twice, are redacted too', async () => {
+    const carol = await signUp(rest);
+    let deep = { refreshToken: carol.refreshToken, at: `Bearer ${carol.sessionToken}`, text: `x ${carol.refreshToken} y` };
+    for (let i = 0; i < 16; i++) deep = { n: deep };
+    expect((await rest('POST', '/functions/whoAmI', { sessionToken: carol.sessionToken, body: { deep } })).status).toBe(200);
+    expect((await rest('POST', '/functions/logTwice', { sessionToken: carol.sessionToken, body: {} })).body).toEqual({ result: 'logged' });
+    const deepResult = await rest('POST', '/functions/deepResult', { sessionToken: carol.sessionToken, body: {} });
+    expect(JSON.stringify(deepResult.body)).toContain(carol.sessionToken); // the caller gets its own access token back
+    await sleep(300);
+    const logs = allLogs();
+    expect(logs).toContain('logTwice');
+    expect(logs).toContain('Ran cloud function deepResult');
+    for (const token of [carol.refreshToken, carol.sessionToken]) expect(logs).not.toContain(token);
+    expect(logs).not.toMatch(RAW_TOKEN);
+  });
+
   test('reuse, revocation and refused refreshes are logged with ids and reasons, never a token', async () => {
     const bob = await signUp(rest);
     const first = await rest('POST', '/users/refresh', { body: { client: bob.userId, code: bob.refreshToken } });
@@ -193,6 +209,35 @@ describe('no token in the logs', () => {
     expect(reuseLine).toContain(bob.userId);
     expect(lines.some(line => line.includes('refresh refused') && line.includes('Invalid refresh token.'))).toBe(true);
     for (const token of [bob.refreshToken, first.body.refreshToken, second.body.refreshToken]) expect(logs).not.toContain(token);
+  });
+});
+
+describe('linking a login provider with an access token', () => {
+  const link = (rest, user, id) =>
+    rest('PUT', `/users/${user.userId}`, { sessionToken: user.sessionToken, body: { authData: { anonymous: { id } } } });
+  const loginWith = (rest, id) => rest('POST', '/users', { body: { authData: { anonymous: { id } } } });
+
+  test("authDataLinking 'deny': refused, nothing linked; unlinking still works", async () => {
+    const { server, rest } = await start({ tokens: { authDataLinking: 'deny' } });
+    const victim = await signUp(rest);
+    const id = `attacker-${Date.now()}`;
+    const refused = await link(rest, victim, id);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ code: 119, error: "A login provider cannot be linked with an access token (authDataLinking is 'deny')." });
+    const other = await loginWith(rest, id);
+    expect(other.body.objectId).not.toBe(victim.userId); // a new anonymous user, not a way into the victim's
+    const unlink = await rest('PUT', `/users/${victim.userId}`, { sessionToken: victim.sessionToken, body: { authData: { anonymous: null } } });
+    expect(unlink.status).toBe(200);
+    expect(server.verify(victim.sessionToken).sub).toBe(victim.userId);
+  });
+
+  test("authDataLinking 'allow' (the default): Parse's linking works, as documented", async () => {
+    const { rest } = await start({});
+    const user = await signUp(rest);
+    const id = `own-${Date.now()}`;
+    expect((await link(rest, user, id)).status).toBe(200);
+    const viaProvider = await loginWith(rest, id);
+    expect(viaProvider.body.objectId).toBe(user.userId);
   });
 });
 

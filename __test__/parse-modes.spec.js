@@ -291,6 +291,10 @@ describe('option validation', () => {
     ['leeway 1.5', { secret: SECRET, leeway: 1.5 }, 'option leeway must be an integer number of seconds between 0 and 300 (got 1.5).'],
     ["browserRefresh 'x'", { secret: SECRET, browserRefresh: 'x' }, `option browserRefresh must be one of 'none', 'cookie', 'body' (got "x").`],
     ["legacySessionTokens 'maybe'", { secret: SECRET, legacySessionTokens: 'maybe' }, `option legacySessionTokens must be one of 'allow', 'deny' (got "maybe").`],
+    ["authDataLinking 'no'", { secret: SECRET, authDataLinking: 'no' }, `option authDataLinking must be one of 'allow', 'deny' (got "no").`],
+    ['allowedOrigins with a path', { secret: SECRET, allowedOrigins: ['https://app.example.com/'] }, "option allowedOrigins must be a non-empty array of origins such as 'https://app.example.com' ('*' is not accepted)."],
+    ["allowedOrigins '*'", { secret: SECRET, allowedOrigins: ['*'] }, "option allowedOrigins must be a non-empty array of origins such as 'https://app.example.com' ('*' is not accepted)."],
+    ['the old and the new name of one option', { secret: SECRET, browserRefresh: 'body', javascriptKeyRefresh: 'body' }, 'options javascriptKeyRefresh and browserRefresh are the same option: give only browserRefresh.'],
     ['unknown option', { secret: SECRET, accesTokenTTL: 60 }, 'unknown option accesTokenTTL.'],
     ['unknown hook', { secret: SECRET, hooks: { onLogin: () => {} } }, 'unknown hook hooks.onLogin (known: claims, onRefresh, onRevoke, onReuseDetected).'],
     ['hook not a function', { secret: SECRET, hooks: { claims: 'admin' } }, 'option hooks.claims must be a function.'],
@@ -302,8 +306,10 @@ describe('option validation', () => {
 
   test('valid options get the documented defaults', () => {
     const { options } = refreshTokens({ secret: SECRET });
-    expect(options).toMatchObject({ accessTokenTTL: 1800, reuseInterval: 10, leeway: 5, idleTimeout: 0, browserRefresh: 'none', legacySessionTokens: 'allow' });
+    expect(options).toMatchObject({ accessTokenTTL: 1800, reuseInterval: 10, leeway: 5, idleTimeout: 0, browserRefresh: 'none', legacySessionTokens: 'allow', authDataLinking: 'allow' });
     expect(Object.isFrozen(options)).toBe(true);
+    // The earlier name of browserRefresh still works.
+    expect(refreshTokens({ secret: SECRET, javascriptKeyRefresh: 'cookie' }).options.browserRefresh).toBe('cookie');
   });
 
   test('a Parse Server started with a bad option does not start, and says which option', async () => {

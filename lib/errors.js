@@ -25,6 +25,7 @@ const MESSAGES = {
   refreshIdle: 'Session expired after inactivity.',
   refreshReused: 'Refresh token reuse detected; the session has been revoked.',
   sessionFromAccessToken: 'A session cannot be created with an access token; log in instead.',
+  linkingRefused: 'A login provider cannot be linked with an access token (authDataLinking is \'deny\').',
   privateFieldAggregate: "The plugin's private _Session fields cannot be aggregated or listed.",
   originRefused: 'This origin may not use the refresh cookie.',
 };

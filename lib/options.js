@@ -14,6 +14,7 @@ const DEFAULTS = Object.freeze({
   audience: undefined, // defaults to Parse Server's appId
   browserRefresh: 'none', // where browsers get the refresh token: 'none' | 'cookie' | 'body'
   legacySessionTokens: 'allow', // 'allow' | 'deny'
+  authDataLinking: 'allow', // linking a login provider with an access token: 'allow' | 'deny'
   cookieName: 'parse_refresh_token',
   cookieSameSite: 'Strict',
   allowedOrigins: undefined, // browser origins that may use the refresh cookie; default: Parse's allowOrigin, else the server's own origin
@@ -107,6 +108,7 @@ function validateOptions(input) {
   }
   checkEnum(options, 'browserRefresh', ['none', 'cookie', 'body']);
   checkEnum(options, 'legacySessionTokens', ['allow', 'deny']);
+  checkEnum(options, 'authDataLinking', ['allow', 'deny']);
   checkEnum(options, 'cookieSameSite', ['Strict', 'Lax', 'None']);
   if (typeof options.cookieName !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(options.cookieName)) {
     fail('option cookieName must be 1 to 64 characters of A-Z a-z 0-9 _ -.');

@@ -32,6 +32,7 @@ const REQUIRED_MEMBERS = [
   ['RestWrite', 'prototype.handleSession', 'w'],
   ['RestWrite', 'prototype.handleFollowup', 'w'],
   ['RestWrite', 'prototype.destroyDuplicatedSessions', 'w'],
+  ['RestWrite', 'prototype.validateAuthData', 'w'],
   ['rest', 'del', 'w'],
   ['rest', 'find', 'w'],
   ['LoggerController', 'prototype.maskSensitive', 'w'],

@@ -29,6 +29,7 @@ function install() {
   patchReplacedSessions(modules);
   patchDeletes(modules);
   patchPrivateFieldAggregates(modules);
+  patchAuthDataLinking(modules);
   patchLogRedaction(modules);
   modules.Auth[INSTALLED] = true;
 }
@@ -244,6 +245,25 @@ function patchPrivateFieldAggregates({ rest, Parse }) {
       if (FIELD_NAMES.some(name => text.includes(name))) {
         throw parseError(Parse.Error.OPERATION_FORBIDDEN, MESSAGES.privateFieldAggregate);
       }
+    }
+    return original.apply(this, arguments);
+  };
+}
+
+/**
+ * Linking a login provider to an existing user (`PUT /users/:id` with authData) creates a way in that
+ * outlives the access token that did it. With authDataLinking 'deny', a request authenticated by an
+ * access token cannot link one (unlinking, `{provider: null}`, still works).
+ */
+function patchAuthDataLinking({ RestWrite, Parse }) {
+  const original = RestWrite.prototype.validateAuthData;
+  RestWrite.prototype.validateAuthData = function validateAuthDataLinking() {
+    const plugin = this.className === '_User' && this.query && registry.forApp(this.config.appId);
+    const authData = this.data && this.data.authData;
+    if (plugin && plugin.options.authDataLinking === 'deny' && authData && typeof authData === 'object' && !isKeyAuth(this.auth)) {
+      const linking = Object.keys(authData).some(provider => authData[provider] !== null);
+      const request = currentRequest();
+      if (linking && request && request.translated) throw parseError(Parse.Error.OPERATION_FORBIDDEN, MESSAGES.linkingRefused);
     }
     return original.apply(this, arguments);
   };

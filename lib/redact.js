@@ -20,27 +20,49 @@ function redactText(text) {
   return result;
 }
 
-/** A redacted copy of a log argument (never the argument itself: it may be a live response body). */
-function redactValue(value, depth = 0, seen = new WeakSet()) {
+/** Deeper than MAX_DEPTH: the subtree as redacted JSON text (nothing passes unredacted). */
+function redactedJson(value) {
+  try {
+    return redactText(JSON.stringify(value));
+  } catch {
+    return REDACTED; // cyclic or not serialisable: say nothing of it
+  }
+}
+
+/**
+ * A redacted copy of a log argument (never the argument itself: it may be a live response body).
+ * `copies` maps each object already copied to its copy: a shared object is redacted every time it
+ * appears, and a cycle ends at the copy being made.
+ */
+function redactValue(value, depth = 0, copies = new Map()) {
   if (typeof value === 'string') return redactText(value);
-  if (typeof value === 'function') return (...args) => redactValue(value(...args), depth, seen);
-  if (!value || typeof value !== 'object' || depth > MAX_DEPTH || seen.has(value)) return value;
-  seen.add(value);
+  if (typeof value === 'function') return (...args) => redactValue(value(...args), depth, copies);
+  if (!value || typeof value !== 'object') return value;
+  if (copies.has(value)) return copies.get(value);
+  if (depth > MAX_DEPTH) return redactedJson(value);
   if (value instanceof Error) {
     const copy = Object.create(Object.getPrototypeOf(value));
-    for (const key of Object.getOwnPropertyNames(value)) copy[key] = redactValue(value[key], depth + 1, seen);
+    copies.set(value, copy);
+    for (const key of Object.getOwnPropertyNames(value)) copy[key] = redactValue(value[key], depth + 1, copies);
     return copy;
   }
-  if (Array.isArray(value)) return value.map(item => redactValue(item, depth + 1, seen));
+  if (Array.isArray(value)) {
+    const copy = [];
+    copies.set(value, copy);
+    for (const item of value) copy.push(redactValue(item, depth + 1, copies));
+    return copy;
+  }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    // Class instances (Parse objects, Buffers): logged through their JSON form when they have one.
-    return typeof value.toJSON === 'function' ? redactValue(value.toJSON(), depth + 1, seen) : value;
+    // Class instances (Parse objects, Buffers): logged through their JSON form when they have one,
+    // else as redacted JSON text.
+    return typeof value.toJSON === 'function' ? redactValue(value.toJSON(), depth + 1, copies) : redactedJson(value);
   }
   const copy = {};
+  copies.set(value, copy);
   for (const key of Object.keys(value)) {
     const item = value[key];
-    copy[key] = TOKEN_FIELDS.has(key) && typeof item === 'string' ? REDACTED : redactValue(item, depth + 1, seen);
+    copy[key] = TOKEN_FIELDS.has(key) && typeof item === 'string' ? REDACTED : redactValue(item, depth + 1, copies);
   }
   return copy;
 }

@@ -27,6 +27,17 @@ module.exports = plugin => Parse => {
     return { message: `your token is ${token}!`, list: [`Bearer ${token}`], byToken: { [token]: 'yes' } };
   });
   Parse.Cloud.define('echoContext', request => ({ context: request.context, params: request.params, user: request.user && request.user.id }));
+  // parse-bound.spec.js: what a careless function may put in Parse's logs.
+  Parse.Cloud.define('logTwice', request => {
+    const note = { note: `token ${request.user.getSessionToken()}` };
+    request.log.info('logTwice', { first: note, second: note });
+    return 'logged';
+  });
+  Parse.Cloud.define('deepResult', request => {
+    let value = { sessionToken: request.user.getSessionToken() };
+    for (let i = 0; i < 16; i++) value = { n: value };
+    return value;
+  });
   Parse.Cloud.define('countNotes', async request => {
     return new Parse.Query('Note').count({ sessionToken: request.user && request.user.getSessionToken() });
   });
