@@ -284,6 +284,6 @@ export declare const DEFAULT_OPTIONS: Readonly<PluginOptions>;
 
 /**
  * Makes the Parse JS SDK's `Parse.User.logOut()` call /logout for access tokens too (the SDK only does
- * for tokens containing 'r:'). Also loadable alone: require('parse-server-refresh-token/lib/client').
+ * for tokens containing 'r:'). Also loadable alone, with no native code: require('parse-server-refresh-token/client').
  */
 export declare function installParseLogout<T>(Parse: T): T;
