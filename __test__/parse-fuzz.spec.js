@@ -33,7 +33,7 @@ const rng = prng(SEED);
 const b64 = value => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const hmac = (algorithm, secret, input) => crypto.createHmac(algorithm, secret).update(input).digest('base64url');
 
-// ---- what a rejection may say (PRODUCT.md Errors): every 209 names its reason
+// ---- what a rejection may say (README, Errors): every 209 names its reason
 const ACCESS_MESSAGES = new Set([
   'Access token expired.',
   'Session revoked.',

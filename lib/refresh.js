@@ -1,5 +1,5 @@
 'use strict';
-// Refresh and revoke: the rotation rules of PRODUCT.md item 5 and 6, on the server clock.
+// Refresh and revoke: the rotation rules (README, Refresh and revoke), on the server clock.
 //
 // The presented token names its chain (the family) and its generation; the row holds the current
 // generation and the hashes of the current token and of its immediate predecessor.
