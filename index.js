@@ -3,9 +3,32 @@
 // (binding.js): JavaScript-side type checks and conversions, one native call per operation.
 // Every error thrown here or by the addon is an Error with a stable `code` (see index.d.ts).
 
-const native = require('./binding.js');
-
 const NAME = 'parse-server-refresh-token';
+const native = loadNativeBinding();
+
+/**
+ * The generated loader tries this checkout's own build, then the platform's package. When nothing
+ * loads, say which platform it was, what was tried, and how to build it here.
+ */
+function loadNativeBinding() {
+  try {
+    return require('./binding.js');
+  } catch (error) {
+    const report = process.platform === 'linux' && process.report && process.report.getReport ? process.report.getReport() : null;
+    const libc = report ? (report.header && report.header.glibcVersionRuntime ? '-gnu' : '-musl') : '';
+    // The loader's own message blames an npm bug; what it tried is its chain of causes, one per attempt.
+    const tried = [];
+    for (let cause = error.cause || error; cause && tried.length < 20; cause = cause.cause) tried.unshift(String(cause.message || cause).split('\n')[0]);
+    const failure = new Error(
+      `${NAME}: no native binding loads on ${process.platform}-${process.arch}${libc} (Node.js ${process.versions.node}). ` +
+        `Tried: ${tried.join(' | ')}. To build it from source: install Rust 1.88 or later (https://rustup.rs), ` +
+        `then run \`npm run build\` in ${__dirname}.`
+    );
+    failure.code = 'NATIVE_BINDING_UNAVAILABLE';
+    failure.cause = error;
+    throw failure;
+  }
+}
 const MAX_GENERATION = 0xffffffff;
 const JTI_LENGTH = 22; // 128 bits, base64url
 
