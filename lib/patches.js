@@ -5,7 +5,7 @@
 // refuses it, and sessions end in logout, password changes, replaced logins and deletes. Each patch
 // is a no-op for apps that did not opt in (looked up by appId), and installing twice changes nothing.
 // The request pipeline (which token a request carries) is wrapped in pipeline.js.
-const { parseServerModules, evictSessionToken, isKeyAuth } = require('./parse');
+const { parseServerModules, evictSessionToken, deleteSessionRow, isKeyAuth } = require('./parse');
 const { currentRequest } = require('./context');
 const { redactValue } = require('./redact');
 const { isAccessToken } = require('./plugin');
@@ -198,12 +198,13 @@ function patchReplacedSessions({ RestWrite }) {
 }
 
 /**
- * Runs `deleteThem` (Parse's own deletion of the sessions matching `where`), then tells the plugin
- * each of those sessions ended, so that their access tokens stop on this instance at once.
+ * Runs `deleteThem(ending)` (Parse's own deletion of the sessions matching `where`, given them as
+ * read before), then tells the plugin each of those sessions ended, so that their access tokens stop
+ * on this instance at once.
  */
 async function endingSessions(plugin, config, where, reason, deleteThem) {
   const ending = (await config.database.find('_Session', where, {})).map(toSession);
-  const result = await deleteThem();
+  const result = await deleteThem(ending);
   for (const session of ending) await plugin.sessionEnded(session, reason);
   return result;
 }
@@ -219,16 +220,16 @@ function patchDeletes({ rest }) {
   rest.del = async function delAndEndSessions(config, auth, className, objectId) {
     const plugin = (className === '_Session' || className === '_User') && config && registry.forApp(config.appId);
     if (!plugin || typeof objectId !== 'string') return original.apply(this, arguments);
-    const where = className === '_Session' ? { objectId } : { user: { __type: 'Pointer', className: '_User', objectId } };
-    const ending = (await config.database.find('_Session', where, {})).map(toSession);
-    const result = await original.apply(this, arguments);
-    const reason = className === '_Session' ? 'deleted' : 'user-deleted';
-    for (const session of ending) {
-      if (className === '_User') await plugin.store.destroy(config, session);
-      await evictSessionToken(config, session.sessionToken);
-      await plugin.sessionEnded(session, reason);
-    }
-    return result;
+    const deletingUser = className === '_User';
+    const where = deletingUser ? { user: { __type: 'Pointer', className: '_User', objectId } } : { objectId };
+    return endingSessions(plugin, config, where, deletingUser ? 'user-deleted' : 'deleted', async ending => {
+      const result = await original.apply(this, arguments);
+      for (const session of ending) {
+        if (deletingUser) await deleteSessionRow(config, session.objectId);
+        await evictSessionToken(config, session.sessionToken);
+      }
+      return result;
+    });
   };
 }
 
