@@ -11,8 +11,6 @@ const path = require('path');
 
 const PREFIX = 'parse-server-refresh-token';
 const SUPPORTED_MAJOR = 9;
-// Parse's own session token format (cryptoUtils.newToken, prefixed by RestWrite.createSession).
-const SESSION_TOKEN_FORMAT = /^r:[0-9a-f]{32}$/;
 // The sanitized message Parse's database layer gives a driver failure (code 1).
 const DATABASE_FAILURE_MESSAGE = 'An internal server error occurred';
 
@@ -66,7 +64,6 @@ function parseServerModules() {
     UsersRouter: lib('Routers/UsersRouter').UsersRouter,
     AppCache: lib('cache').AppCache,
     LoggerController: lib('Controllers/LoggerController').LoggerController,
-    express: require(require.resolve('express', { paths: [root] })), // the copy that routes Parse's requests
   };
   return cached;
 }
@@ -157,7 +154,4 @@ module.exports = {
   evictSessionToken,
   deleteSessionRow,
   isDatabaseUnavailable,
-  SESSION_TOKEN_FORMAT,
-  SUPPORTED_MAJOR,
-  REQUIRED_MEMBERS,
 };
