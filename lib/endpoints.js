@@ -4,7 +4,7 @@
 //   POST /users/revoke          {code}         -> the session ends
 //   POST /users/refresh/revoke  (cookie mode: the browser sends the cookie only below its path)
 // They run after Parse's CORS, key checks, routeAllowList and rateLimit, like any Parse route.
-const { parseServerModules, matchesRoute, isDatabaseUnavailable } = require('./parse');
+const { parseServerModules, matchesRoute } = require('./parse');
 const { RefreshTokenPlugin, requestInfo } = require('./plugin');
 const { MESSAGES, parseError, sendParseError } = require('./errors');
 const { refresh, revoke } = require('./refresh');
@@ -66,7 +66,7 @@ async function endpoint(plugin, action, state, req, res, next) {
   // Cookie mode: a browser request from a page on another origin (a cross-site form or fetch that
   // carries the cookie) changes nothing.
   const origin = req.headers.origin;
-  if (plugin.options.browserRefresh === 'cookie' && origin !== undefined && !plugin.originAllowed(origin)) {
+  if (plugin.cookieOriginRefused(origin)) {
     plugin.logEvent('warn', `${action} refused`, { reason: MESSAGES.originRefused, origin, ip: req.ip });
     return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, MESSAGES.originRefused), 403);
   }
@@ -102,7 +102,7 @@ async function endpoint(plugin, action, state, req, res, next) {
       }
       return sendParseError(res, error);
     }
-    return sendFailure(res, error, isDatabaseUnavailable(error));
+    return sendFailure(res, error);
   }
 }
 

@@ -11,7 +11,7 @@
 //                      matching, key checks, routeAllowList and rateLimit apply to them as to /login.
 // Parse captures these middlewares when it builds an app, so they are wrapped before the first
 // `new ParseServer` (parseServerOptions); every wrapper is a no-op for apps without the plugin.
-const { parseServerModules, assertSupportedParseServer, isDatabaseUnavailable, builtAppIds } = require('./parse');
+const { parseServerModules, assertSupportedParseServer, builtAppIds } = require('./parse');
 const registry = require('./registry');
 const { runInRequest } = require('./context');
 const { admitSessionToken } = require('./admission');
@@ -53,7 +53,7 @@ function wrapCrossDomain(middlewares) {
     return function corsWithCredentials(req, res, next) {
       const plugin = registry.forApp(appId);
       const origin = req.headers.origin;
-      if (!plugin || plugin.options.browserRefresh !== 'cookie' || !origin || !plugin.originAllowed(origin)) return cors(req, res, next);
+      if (!plugin || !origin || !plugin.cookieOriginAllowed(origin)) return cors(req, res, next);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       res.append('Vary', 'Origin');
       const header = res.header;
@@ -113,7 +113,7 @@ function wrapParseSession(middlewares) {
         if (error.code === Parse.Error.INVALID_SESSION_TOKEN) res.setHeader('WWW-Authenticate', bearerChallenge(error.message));
         return next(error); // Parse's own error handler answers, as for its own 209s
       }
-      return sendFailure(res, error, isDatabaseUnavailable(error));
+      return sendFailure(res, error);
     }
     return runInRequest(state, () => original.call(this, req, res, next));
   };
@@ -152,10 +152,8 @@ function refreshDeliveryFor(plugin, req) {
   const origin = req.headers.origin;
   const browser = origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
   if (!browser) return 'body';
-  const delivery = plugin.options.browserRefresh;
   // The cookie only for pages on an allowed origin; another page's request gets no refresh token.
-  if (delivery === 'cookie' && origin !== undefined && !plugin.originAllowed(origin)) return 'none';
-  return delivery;
+  return plugin.cookieOriginRefused(origin) ? 'none' : plugin.options.browserRefresh;
 }
 
 /** The endpoints join the app's router, ahead of Parse's own routes (none of which they shadow). */

@@ -71,9 +71,14 @@ class RefreshTokenPlugin {
     return { ...parseOptions, protectedFields };
   }
 
-  /** True if a browser page on `origin` may use the refresh cookie. */
-  originAllowed(origin) {
-    return this.allowedOrigins.has(origin);
+  /** Cookie mode: a browser page on `origin` may use the refresh cookie (and gets CORS with credentials). */
+  cookieOriginAllowed(origin) {
+    return this.options.browserRefresh === 'cookie' && origin !== undefined && this.allowedOrigins.has(origin);
+  }
+
+  /** Cookie mode: a request from a page on `origin` must not use, or get, the refresh cookie. */
+  cookieOriginRefused(origin) {
+    return this.options.browserRefresh === 'cookie' && origin !== undefined && !this.allowedOrigins.has(origin);
   }
 
   config() {

@@ -75,7 +75,8 @@ function sendJson(res, status, body) {
 }
 
 /** A failure that is not a Parse verdict: 503 when the database is out of reach, else 500. */
-function sendFailure(res, error, unavailable = isDatabaseUnavailable(error)) {
+function sendFailure(res, error) {
+  const unavailable = isDatabaseUnavailable(error);
   // eslint-disable-next-line no-console
   console.error(`parse-server-refresh-token: ${error && error.stack ? error.stack : error}`);
   if (res.headersSent) return res.end();
