@@ -83,9 +83,15 @@ function enableAutoRefresh(Parse, options = {}) {
     }
     return Date.now() >= expiresAt - settings.refreshAhead * 1000;
   }
-  async function adopt(accessToken, expiresIn, { persist = true } = {}) {
-    knownToken = accessToken;
-    expiresAt = expiryOf(accessToken, { expiresIn });
+  /** From now on `token` is the session's access token, valid until `expiry` (local ms). */
+  function track(token, expiry) {
+    knownToken = token;
+    expiresAt = expiry;
+    schedule();
+  }
+  /** A new access token for the signed-in user: in the SDK's user (stored unless told), and LiveQuery. */
+  async function adopt(accessToken, { expiresIn, until, persist = true } = {}) {
+    track(accessToken, until || expiryOf(accessToken, { expiresIn }));
     const user = await currentUser();
     if (user && user.getSessionToken() !== accessToken) {
       const previous = user.getSessionToken();
@@ -93,7 +99,6 @@ function enableAutoRefresh(Parse, options = {}) {
       if (persist) await userController.setCurrentUser(user);
       renewLiveQuery(previous, accessToken);
     }
-    schedule();
   }
 
   // ---- the refresh token, where it belongs
@@ -191,13 +196,11 @@ function enableAutoRefresh(Parse, options = {}) {
         if (current && current !== staleToken && isAccessToken(current) && !due(current)) return current; // done here already
         const shared = tabs.latest(); // another tab of this browser did it while we waited
         if (shared && shared.accessToken !== staleToken && shared.accessToken !== current && Date.now() < shared.expiresAt - settings.refreshAhead * 1000) {
-          await adopt(shared.accessToken, undefined);
-          expiresAt = shared.expiresAt;
-          schedule();
+          await adopt(shared.accessToken, { until: shared.expiresAt });
           return shared.accessToken;
         }
         const pair = await callRefresh();
-        await adopt(pair.accessToken, pair.expires_in);
+        await adopt(pair.accessToken, { expiresIn: pair.expires_in });
         tabs.publish({ type: 'refreshed', accessToken: pair.accessToken, expiresAt });
         await sleep(0); // let the other tabs hear it before the lock is released
         return pair.accessToken;
@@ -276,9 +279,7 @@ function enableAutoRefresh(Parse, options = {}) {
     for (const name of PAIR_FIELDS) delete response[name];
     if (refreshToken) await store(response.objectId, refreshToken);
     ended = false;
-    knownToken = response.sessionToken;
-    expiresAt = expiryOf(response.sessionToken, { expiresIn });
-    schedule();
+    track(response.sessionToken, expiryOf(response.sessionToken, { expiresIn }));
     return response;
   }
 
@@ -335,12 +336,7 @@ function enableAutoRefresh(Parse, options = {}) {
   const unsubscribe = tabs.subscribe(message => {
     if (!message || stopped) return;
     if (message.type === 'refreshed' && isAccessToken(message.accessToken)) {
-      adopt(message.accessToken, undefined, { persist: false })
-        .then(() => {
-          expiresAt = message.expiresAt;
-          schedule();
-        })
-        .catch(() => {});
+      adopt(message.accessToken, { until: message.expiresAt, persist: false }).catch(() => {});
     } else if (message.type === 'ended') {
       endSession(message.reason || 'logout', { tell: false }).catch(() => {});
     }
@@ -357,10 +353,8 @@ function enableAutoRefresh(Parse, options = {}) {
       const accessToken = pair.accessToken || pair.sessionToken;
       const user = await Parse.User.become(accessToken);
       if (pair.refreshToken) await store(user.id, pair.refreshToken);
-      expiresAt = expiryOf(accessToken, { expiresIn: pair.expires_in });
-      knownToken = accessToken;
       ended = false;
-      schedule();
+      track(accessToken, expiryOf(accessToken, { expiresIn: pair.expires_in }));
       return user;
     },
     /** Refreshes now (normally not needed). Resolves to the new access token. */
