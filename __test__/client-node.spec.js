@@ -227,3 +227,24 @@ test('bad options are refused with a message that names them', () => {
   expect(() => enableAutoRefresh(Parse, { refreshTokenStorage: 'cookie', refreshAhead: -1 })).toThrow('parse-server-refresh-token/client: option refreshAhead must be a number >= 0.');
   expect(enableAutoRefresh(Parse, { refreshTokenStorage: memoryStorage })).toBe(auto); // idempotent
 });
+
+test('adoptTokens signs in with the pair a custom login flow (issueTokens) returned', async () => {
+  const username = `custom${++counter}_${Date.now()}`;
+  const signup = await rest('POST', '/users', { body: { username, password: PASSWORD } });
+  const { result } = await Parse.Cloud.run('customLogin', { username, code: 'letmein' }).then(r => ({ result: r }));
+  expect(typeof result.refreshToken).toBe('string'); // Node is not a browser: the pair, whole
+  const user = await auto.adoptTokens(result);
+  expect(user.id).toBe(signup.body.objectId);
+  expect(Parse.User.current().getSessionToken()).toBe(result.accessToken);
+  expect(storedCode()).toBe(result.refreshToken);
+  expect(await auto.refresh()).not.toBe(result.accessToken);
+  expect(await refreshesOf(user.id)).toBe(1);
+});
+
+test('adoptTokens refuses what is not a pair, and changes nothing', async () => {
+  const before = Parse.User.current();
+  for (const bad of [undefined, {}, { accessToken: 'r:0123456789abcdef0123456789abcdef' }, { sessionToken: 'not-a-token' }]) {
+    await expect(auto.adoptTokens(bad)).rejects.toThrow('parse-server-refresh-token/client: adoptTokens(pair) needs the pair a login returned.');
+  }
+  expect(Parse.User.current()).toBe(before);
+});
