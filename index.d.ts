@@ -157,12 +157,6 @@ export declare class TokenIssuer {
   revoke(sid: string, untilEpochSeconds: number): void;
 
   isRevoked(sid: string): boolean;
-
-  /** Benchmark floor: nanoseconds per verifyAccessToken(token), run in a Rust loop with no napi crossing. */
-  benchVerifyFloor(token: string, iterations?: number): number;
-
-  /** Benchmark floor: nanoseconds per createJWT({ sub, sid }), run in a Rust loop with no napi crossing. */
-  benchSignFloor(iterations?: number, sub?: string, sid?: string): number;
 }
 
 /**
@@ -184,8 +178,12 @@ export declare function hashRefreshToken(token: string): string;
 export declare function refreshTokenMatches(token: string, hash: string): boolean;
 export declare function revoke(sid: string, untilEpochSeconds: number): void;
 export declare function isRevoked(sid: string): boolean;
-export declare function benchVerifyFloor(token: string, iterations?: number): number;
-export declare function benchSignFloor(iterations?: number): number;
+
+/**
+ * What the token core runs on: `'native'` (the platform's prebuilt binary, or a source build), or
+ * `'wasm32-wasi'`, the WebAssembly fallback loaded where no native binary does (same behaviour, slower).
+ */
+export declare const bindingTarget: 'native' | 'wasm32-wasi';
 
 // ---- The Parse Server plugin (lib/). See README.md for the commented set-up.
 

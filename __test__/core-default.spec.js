@@ -15,8 +15,6 @@ const NAMES = [
   'refreshTokenMatches',
   'revoke',
   'isRevoked',
-  'benchVerifyFloor',
-  'benchSignFloor',
 ];
 
 test('every module-level function throws NOT_CONFIGURED before configure()', () => {

@@ -1,7 +1,7 @@
 'use strict';
-// HS256 sign and verify, side by side in one process: this addon, fast-jwt (cache off and on),
-// @node-rs/jsonwebtoken, jose (async API, awaited one at a time) and jsonwebtoken (KeyObject), plus
-// the Rust floor (the same verify/sign code looped inside Rust, no napi crossing).
+// HS256 sign and verify, side by side in one process: this addon, its WebAssembly fallback, fast-jwt
+// (cache off and on), @node-rs/jsonwebtoken, jose (async API, awaited one at a time) and jsonwebtoken
+// (KeyObject), plus the Rust floor (the same verify/sign code looped inside Rust, no napi crossing).
 // Prints ops/s, ratios and the issue's targets. Runs in well under a minute.
 //
 // Rounds are interleaved (round 1 of every row, then round 2, ...) and each row reports its median
@@ -11,7 +11,9 @@
 
 const crypto = require('crypto');
 const os = require('os');
+const path = require('path');
 const { TokenIssuer } = require('..');
+const wasm = loadWasmCore();
 const { createSigner, createVerifier } = require('fast-jwt');
 const nodeRs = require('@node-rs/jsonwebtoken');
 const jsonwebtoken = require('jsonwebtoken');
@@ -33,6 +35,31 @@ const token = issuer.createJWT({ sub: SUB, sid: SID }).accessToken;
 // token again; this checks it), and the same with two custom claims (parsed as JSON in index.js).
 const distinct = Array.from({ length: 4096 }, (_, i) => issuer.createJWT({ sub: SUB, sid: `s${i}` }).accessToken);
 const distinctCustom = Array.from({ length: 4096 }, (_, i) => issuer.createJWT({ sub: SUB, sid: `s${i}`, role: 'editor', tenant: `t${i}` }).accessToken);
+
+const floors = issuer[Symbol.for('parse-server-refresh-token.benchmarkFloors')]();
+const wasmIssuer = wasm && new wasm.TokenIssuer({ secret: SECRET, kid: KID, issuer: ISSUER, audience: AUDIENCE, accessTokenTTL: TTL });
+
+/**
+ * A second copy of the token core, loaded on the WebAssembly fallback (what a platform with no
+ * native binary runs), so both are measured in the same process. Null when it is not built
+ * (`npm run build:wasm`).
+ */
+function loadWasmCore() {
+  const root = path.join(__dirname, '..');
+  const cached = ['index.js', 'binding.js'].map(file => require.resolve(path.join(root, file)));
+  const saved = cached.map(file => require.cache[file]);
+  const previous = process.env.NAPI_RS_FORCE_WASI;
+  process.env.NAPI_RS_FORCE_WASI = 'true';
+  for (const file of cached) delete require.cache[file];
+  try {
+    const core = require(root);
+    return core.bindingTarget === 'wasm32-wasi' ? core : null;
+  } finally {
+    if (previous === undefined) delete process.env.NAPI_RS_FORCE_WASI;
+    else process.env.NAPI_RS_FORCE_WASI = previous;
+    cached.forEach((file, i) => (require.cache[file] = saved[i]));
+  }
+}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const jti = () => crypto.randomBytes(16).toString('base64url');
@@ -114,11 +141,12 @@ async function main() {
 
   const sign = [
     bench('parse-server-refresh-token createJWT', () => issuer.createJWT({ sub: SUB, sid: SID })),
-    floor('  Rust floor (same sign code, no napi)', () => issuer.benchSignFloor(200000, SUB, SID)),
+    floor('  Rust floor (same sign code, no napi)', () => floors.sign(200000, SUB, SID)),
     bench('fast-jwt', () => fastSign(claims())),
     bench('@node-rs/jsonwebtoken signSync', () => nodeRs.signSync(claims(), SECRET, nodeRsHeader)),
     bench('jsonwebtoken (KeyObject)', () => jsonwebtoken.sign(claims(), keyObject, jwtSignOptions)),
   ];
+  if (wasmIssuer) sign.push(bench('  WebAssembly fallback createJWT', () => wasmIssuer.createJWT({ sub: SUB, sid: SID })));
   if (jose) {
     const header = { alg: 'HS256', typ: 'at+jwt', kid: KID };
     sign.push(bench('jose SignJWT (async, awaited)', () => new jose.SignJWT(claims()).setProtectedHeader(header).sign(joseKey), { async: true }));
@@ -130,12 +158,13 @@ async function main() {
     bench('parse-server-refresh-token verifyAccessToken', () => issuer.verifyAccessToken(token)),
     bench('  same, 4096 distinct tokens', () => issuer.verifyAccessToken(distinct[next++ & mask])),
     bench('  same, 4096 distinct tokens, 2 custom claims', () => issuer.verifyAccessToken(distinctCustom[next++ & mask])),
-    floor('  Rust floor (same verify code, no napi)', () => issuer.benchVerifyFloor(token, 200000)),
+    floor('  Rust floor (same verify code, no napi)', () => floors.verify(token, 200000)),
     bench('fast-jwt (cache off)', () => fastVerify(token)),
     bench('fast-jwt (cache on, hit)', () => fastVerifyCached(token)),
     bench('@node-rs/jsonwebtoken verifySync', () => nodeRs.verifySync(token, SECRET, nodeRsValidation)),
     bench('jsonwebtoken (KeyObject)', () => jsonwebtoken.verify(token, keyObject, jwtVerifyOptions)),
   ];
+  if (wasmIssuer) verify.push(bench('  WebAssembly fallback verifyAccessToken', () => wasmIssuer.verifyAccessToken(token)));
   if (jose) {
     verify.push(
       bench('jose jwtVerify (async, awaited)', () => jose.jwtVerify(token, joseKey, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }), {
@@ -178,6 +207,7 @@ async function main() {
     if (!ok && !informational) missed++;
     console.log(`${informational ? 'info' : ok ? 'PASS' : 'MISS'}  ${label.padEnd(54)} ${value.toFixed(2)}`);
   }
+  if (!wasmIssuer) console.log('info  WebAssembly fallback not measured: build it with `npm run build:wasm`');
   console.log(`\n${missed ? `${missed} target(s) missed` : 'all targets met'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exitCode = missed ? 1 : 0;
 }
