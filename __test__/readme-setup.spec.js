@@ -3,26 +3,13 @@
 // `require('parse-server-refresh-token')` resolves to it, as in an app), started with the three
 // environment variables it reads, it serves logins with pairs. Only the port is changed, to a free one.
 const fs = require('fs');
-const net = require('net');
 const path = require('path');
 const { spawn } = require('child_process');
 const { createDatabase } = require('./support/parse-server');
+const { setupBlock } = require('./support/readme');
+const { freePort } = require('../demo/embedded-postgres');
 
 const ROOT = path.join(__dirname, '..');
-
-function setupBlock() {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Set-up'));
-  return /```js\n([\s\S]*?)```/.exec(section)[1];
-}
-
-const freePort = () =>
-  new Promise(resolve => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 
 test("the README's Set-up block starts a Parse Server that answers a signup with a pair", async () => {
   const port = await freePort();
