@@ -30,7 +30,8 @@ async function login() {
 
 function expect209(response, message) {
   expect(response.status).toBe(400);
-  expect(response.body).toEqual({ code: 209, error: message });
+  expect(response.body).toMatchObject({ code: 209, error: message });
+  expect(response.body.reason).toMatch(/^[a-z_]+$/);
   expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", error_description="/);
 }
 
@@ -128,7 +129,7 @@ describe('accepted wherever Parse reads a session', () => {
     expect(await download.text()).toBe('hello');
     const forged = await fetch(url, { headers: { 'X-Parse-Session-Token': forge({ exp: Math.floor(Date.now() / 1000) - 60 }) } });
     expect(forged.status).toBe(400);
-    expect(await forged.json()).toEqual({ code: 209, error: 'Access token expired.' });
+    expect(await forged.json()).toEqual({ code: 209, error: 'Access token expired.', reason: 'access_token_expired' });
     expect(forged.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     const anonymous = await fetch(`${server.serverURL}/files/hello.txt`, {
       method: 'POST',
@@ -250,7 +251,7 @@ describe('rejected with 209, its reason, and nothing changed', () => {
       body: JSON.stringify({ query: '{ viewer { sessionToken } }' }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ code: 209, error: 'Access token expired.' });
+    expect(await response.json()).toEqual({ code: 209, error: 'Access token expired.', reason: 'access_token_expired' });
   });
 
   test('a garbage token that is not a JWT is Parse\'s own 209', async () => {

@@ -14,7 +14,8 @@ const start = serversForSuite();
 
 function expect209(response, message) {
   expect(response.status).toBe(400);
-  expect(response.body).toEqual({ code: 209, error: message });
+  expect(response.body).toMatchObject({ code: 209, error: message });
+  expect(response.body.reason).toMatch(/^[a-z_]+$/);
   expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
 }
 
@@ -142,7 +143,7 @@ describe('path variants reach the checks Parse routes them to', () => {
       const url = `${server.serverURL}${variant.replace('APP', APP_ID)}`;
       const refused = await fetch(url, { headers: { 'X-Parse-Session-Token': alice.raw } });
       expect(refused.status).toBe(400);
-      expect(await refused.json()).toEqual({ code: 209, error: LEGACY_DENIED });
+      expect(await refused.json()).toEqual({ code: 209, error: LEGACY_DENIED, reason: 'legacy_session_token_denied' });
       // With the access token the request gets Parse's own answer for a file that is not there.
       const served = await fetch(url, { headers: { 'X-Parse-Session-Token': alice.sessionToken } });
       expect(served.status).not.toBe(400);

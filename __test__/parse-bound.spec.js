@@ -45,7 +45,7 @@ describe('no token is minted for token-shaped text', () => {
     expect(read.text).not.toMatch(JWS);
     // And in 'deny' mode the stored raw token stays refused.
     const refused = await rest('GET', '/users/me', { sessionToken: alice.raw });
-    expect(refused.body).toEqual({ code: 209, error: 'Legacy session tokens are not accepted; log in again.' });
+    expect(refused.body).toEqual({ code: 209, error: 'Legacy session tokens are not accepted; log in again.', reason: 'legacy_session_token_denied' });
   });
 
   test('a 10 MB object of 300,000 token-shaped strings: every read and query of it answers', async () => {
@@ -205,7 +205,7 @@ describe('no token in the logs', () => {
     const second = await rest('POST', '/users/refresh', { body: { client: bob.userId, code: first.body.refreshToken } });
     expect(second.status).toBe(200);
     const reused = await rest('POST', '/users/refresh', { body: { client: bob.userId, code: bob.refreshToken } });
-    expect(reused.body).toEqual({ code: 209, error: 'Refresh token reuse detected; the session has been revoked.' });
+    expect(reused.body).toEqual({ code: 209, error: 'Refresh token reuse detected; the session has been revoked.', reason: 'refresh_token_reused' });
     const unknown = await rest('POST', '/users/refresh', { body: { client: bob.userId, code: 'not-a-refresh-token' } });
     expect(unknown.body.code).toBe(209);
     const logs = await logsWith('refresh token reuse detected', 'refresh refused');
@@ -410,6 +410,6 @@ describe('smaller holes', () => {
     const token = signHS256({ alg: 'HS256', typ: 'at+jwt', kid: 'default' }, { iss: server.serverURL, aud: APP_ID, sub: alice.userId, sid: 'abc\u0000def', iat: now, exp: now + 600, jti: 'j' });
     const response = await rest('GET', '/users/me', { sessionToken: token });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ code: 209, error: 'Session revoked.' });
+    expect(response.body).toEqual({ code: 209, error: 'Session revoked.', reason: 'session_revoked' });
   });
 });

@@ -56,7 +56,7 @@ test('revokeSessions ends every other session of the user and keeps the current 
   expect(r.status).toBe(200);
   expect(r.body.result).toBe(1);
   const gone = await rest('GET', '/users/me', { sessionToken: other.body.accessToken });
-  expect(gone.body).toEqual({ code: 209, error: 'Session revoked.' });
+  expect(gone.body).toEqual({ code: 209, error: 'Session revoked.', reason: 'session_revoked' });
   expect((await rest('GET', '/users/me', { sessionToken: user.accessToken })).status).toBe(200);
   const rows = (await sessionRows(server)).filter(s => s.user === user.userId);
   expect(rows.map(s => s.objectId)).toEqual([keep]);

@@ -9,9 +9,9 @@ const { restClient } = require('./support/rest');
 const ISSUER = 'https://cluster.psrt.test/parse';
 const CACHE_TTL = 1000; // Parse's cacheTTL (ms): the bound for revocation to reach the other instance
 const HOOKS = ['onRefresh', 'onRevoke', 'onReuseDetected'];
-const REUSED = { code: 209, error: 'Refresh token reuse detected; the session has been revoked.' };
-const INVALID = { code: 209, error: 'Invalid refresh token.' };
-const REVOKED = { code: 209, error: 'Session revoked.' };
+const REUSED = { code: 209, error: 'Refresh token reuse detected; the session has been revoked.', reason: 'refresh_token_reused' };
+const INVALID = { code: 209, error: 'Invalid refresh token.', reason: 'refresh_token_invalid' };
+const REVOKED = { code: 209, error: 'Session revoked.', reason: 'session_revoked' };
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -66,7 +66,7 @@ async function pollUntilRejected(server, token, userId, since, boundMs) {
     const r = await server.rest('POST', '/functions/whoAmI', { sessionToken: token, body: {} });
     if (r.status !== 200) {
       expect(r.status).toBe(400);
-      expect([REVOKED, { code: 209, error: 'Invalid session token' }]).toContainEqual(r.body);
+      expect([REVOKED, { code: 209, error: 'Invalid session token', reason: 'invalid_session_token' }]).toContainEqual(r.body);
       return { elapsed: Date.now() - since, accepted, error: r.body.error };
     }
     expect(r.body.result.id).toBe(userId);

@@ -45,7 +45,8 @@ async function row({ server }, sid) {
 
 function expect209(response, message) {
   expect(response.status).toBe(400);
-  expect(response.body).toEqual({ code: 209, error: message });
+  expect(response.body).toMatchObject({ code: 209, error: message });
+  expect(response.body.reason).toMatch(/^[a-z_]+$/);
   expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", error_description="/);
 }
 

@@ -309,7 +309,7 @@ describe('turning the plugin on logs nobody out', () => {
     // 3. The same database with legacySessionTokens 'deny': r: tokens are refused, nothing changes.
     ({ server, rest } = await start({ databaseURI, tokens: { legacySessionTokens: 'deny' } }));
     const before = await sessionRows(server);
-    const challenge = `Bearer error="invalid_token", error_description="${LEGACY_DENIED}"`;
+    const challenge = `Bearer error="invalid_token", error_description="legacy_session_token_denied"`;
     for (const attempt of [
       () => rest('GET', '/users/me', { sessionToken: users.carol.legacy }),
       () => rest('GET', '/classes/Note', { sessionToken: users.alice.legacy }),
@@ -329,7 +329,7 @@ describe('turning the plugin on logs nobody out', () => {
     ]) {
       const denied = await attempt();
       expect(denied.status).toBe(400);
-      expect(denied.body).toEqual({ code: 209, error: LEGACY_DENIED });
+      expect(denied.body).toEqual({ code: 209, error: LEGACY_DENIED, reason: 'legacy_session_token_denied' });
       expect(denied.headers.get('www-authenticate')).toBe(challenge);
     }
     expect(await sessionRows(server)).toEqual(before); // denied, not deleted

@@ -213,7 +213,7 @@ describe("browserRefresh 'cookie'", () => {
     // With reuseInterval 0, replaying a rotated cookie is reuse: the session ends.
     const replay = await rest('POST', '/users/refresh', { javascript: true, headers: { Cookie: `parse_refresh_token=${cookie1}` }, body: { client: user.userId } });
     expect(replay.status).toBe(400);
-    expect(replay.body).toEqual({ code: 209, error: 'Refresh token reuse detected; the session has been revoked.' });
+    expect(replay.body).toEqual({ code: 209, error: 'Refresh token reuse detected; the session has been revoked.', reason: 'refresh_token_reused' });
     expect((await sessionRows(server)).find(r => r.objectId === sid)).toBeUndefined();
   });
 
@@ -231,9 +231,9 @@ describe("browserRefresh 'cookie'", () => {
     expect((await sessionRows(server)).find(r => r.objectId === sid)).toBeUndefined();
     const me = await rest('GET', '/users/me', { javascript: true, sessionToken: login.body.accessToken });
     expect(me.status).toBe(400);
-    expect(me.body).toEqual({ code: 209, error: 'Session revoked.' });
+    expect(me.body).toEqual({ code: 209, error: 'Session revoked.', reason: 'session_revoked' });
     const again = await rest('POST', '/users/refresh', { javascript: true, headers: { Cookie: `parse_refresh_token=${cookie}` }, body: { client: user.userId } });
-    expect(again.body).toEqual({ code: 209, error: 'Invalid refresh token.' });
+    expect(again.body).toEqual({ code: 209, error: 'Invalid refresh token.', reason: 'refresh_token_invalid' });
   });
 
   test('a pair issued by cloud code (issueTokens) sends its refresh token as the cookie', async () => {
@@ -337,8 +337,8 @@ describe('accessTokenTTL and leeway', () => {
     const before = await sessionRows(strict.server);
     const expired = await strict.rest('GET', '/users/me', { sessionToken: strictUser.accessToken });
     expect(expired.status).toBe(400);
-    expect(expired.body).toEqual({ code: 209, error: 'Access token expired.' });
-    expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="Access token expired."');
+    expect(expired.body).toEqual({ code: 209, error: 'Access token expired.', reason: 'access_token_expired' });
+    expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="access_token_expired"');
     expect(await sessionRows(strict.server)).toEqual(before); // an expired access token ends nothing
     const stillValid = await lenient.rest('GET', '/users/me', { sessionToken: lenientUser.accessToken });
     expect(stillValid.status).toBe(200);

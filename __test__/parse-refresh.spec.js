@@ -68,7 +68,7 @@ describe('refresh', () => {
     await new Promise(resolve => setTimeout(resolve, 2200));
     const replay = await refresh(user.userId, user.refreshToken);
     expect(replay.status).toBe(400);
-    expect(replay.body).toEqual({ code: 209, error: 'Refresh token reuse detected; the session has been revoked.' });
+    expect(replay.body).toEqual({ code: 209, error: 'Refresh token reuse detected; the session has been revoked.', reason: 'refresh_token_reused' });
     const sid = server.verify(r1.body.accessToken).sid;
     expect((await sessionRows(server)).find(r => r.objectId === sid)).toBeUndefined();
     const after = await refresh(user.userId, r1.body.refreshToken);
@@ -97,10 +97,10 @@ describe('revoke and logout', () => {
     expect(revoked.body).toEqual({});
     const me = await rest('GET', '/users/me', { sessionToken: user.accessToken });
     expect(me.status).toBe(400);
-    expect(me.body).toEqual({ code: 209, error: 'Session revoked.' });
+    expect(me.body).toEqual({ code: 209, error: 'Session revoked.', reason: 'session_revoked' });
     expect(me.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     const r = await refresh(user.userId, user.refreshToken);
-    expect(r.body).toEqual({ code: 209, error: 'Invalid refresh token.' });
+    expect(r.body).toEqual({ code: 209, error: 'Invalid refresh token.', reason: 'refresh_token_invalid' });
   });
 
   test('revoke with an unknown code answers 209 Invalid session token semantics and changes nothing', async () => {
@@ -151,7 +151,8 @@ describe('bad input changes nothing', () => {
     const before = await sessionRows(server);
     const r = await rest('POST', '/users/refresh', { body: body() });
     expect(r.status).toBe(400);
-    expect(r.body).toEqual({ code, error: message });
+    // A 209 carries its stable reason beside the sentence.
+    expect(r.body).toEqual(code === 209 ? { code, error: message, reason: 'refresh_token_invalid' } : { code, error: message });
     expect(await sessionRows(server)).toEqual(before);
   });
 
@@ -182,7 +183,7 @@ describe('bad input changes nothing', () => {
     const u = await login();
     await new Promise(resolve => setTimeout(resolve, 1500));
     const r = await refresh(u.userId, u.refreshToken);
-    expect(r.body).toEqual({ code: 209, error: 'Refresh token expired.' });
+    expect(r.body).toEqual({ code: 209, error: 'Refresh token expired.', reason: 'refresh_token_expired' });
     const sid = server.verify(u.accessToken).sid;
     expect((await sessionRows(server)).find(row => row.objectId === sid)).toBeUndefined();
   });

@@ -157,7 +157,7 @@ describe('signup, login and the token the SDK keeps', () => {
     // The replaced session is on the revocation list at once (patched destroyDuplicatedSessions).
     const old = await rest('GET', '/users/me', { sessionToken: signedUp.getSessionToken() });
     expect(old.status).toBe(400);
-    expect(old.body).toEqual({ code: 209, error: 'Session revoked.' });
+    expect(old.body).toEqual({ code: 209, error: 'Session revoked.', reason: 'session_revoked' });
     expect(old.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     const me = await Parse.User.me(token);
     expect(me.id).toBe(user.id);
@@ -183,7 +183,7 @@ describe('signup, login and the token the SDK keeps', () => {
     const getLogin = await rest('GET', `/login?username=${encodeURIComponent(user.username)}&password=${PASSWORD}`, { sessionToken: expired });
     expect(getLogin.status).toBe(200);
     // Elsewhere the dead token is still refused.
-    expect((await rest('GET', '/users/me', { sessionToken: expired })).body).toEqual({ code: 209, error: 'Access token expired.' });
+    expect((await rest('GET', '/users/me', { sessionToken: expired })).body).toEqual({ code: 209, error: 'Access token expired.', reason: 'access_token_expired' });
   });
 
   test('a wrong password is refused by the SDK with Parse\'s own error', async () => {
@@ -389,7 +389,7 @@ describe('logout', () => {
     expect(await sessionRow(other.accessToken)).toBeDefined();
     const me = await rest('GET', '/users/me', { sessionToken: token });
     expect(me.status).toBe(400);
-    expect(me.body).toEqual({ code: 209, error: 'Session revoked.' });
+    expect(me.body).toEqual({ code: 209, error: 'Session revoked.', reason: 'session_revoked' });
     expect(me.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     await expectParseError(Parse.User.become(token), 209, 'Session revoked.');
     // The user can log in again afterwards.
@@ -426,7 +426,7 @@ describe('logout', () => {
     await expectParseError(Parse.Cloud.run('whoAmI'), 209, 'Session revoked.');
     await expectParseError(Parse.User.current().fetch(), 209, 'Session revoked.');
     const refresh = await rest('POST', '/users/refresh', { body: { client: user.userId, code: user.refreshToken } });
-    expect(refresh.body).toEqual({ code: 209, error: 'Invalid refresh token.' });
+    expect(refresh.body).toEqual({ code: 209, error: 'Invalid refresh token.', reason: 'refresh_token_invalid' });
     await Parse.User.logOut().catch(() => {}); // local cleanup only: the session is already gone
     expect(Parse.User.current()).toBeNull();
   });

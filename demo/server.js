@@ -40,8 +40,8 @@ async function main() {
   const serverURL = `http://127.0.0.1:${PORT}/parse`;
   const tokens = refreshTokens({
     secret,
-    // One issuer for every instance (the default, serverURL, differs by PORT here).
-    issuer: env.TOKEN_ISSUER || `parse-server-refresh-token-demo:${APP_ID}`,
+    // The OAuth issuer is a URL (RFC 8414). Instances on other ports must share it: set TOKEN_ISSUER.
+    issuer: env.TOKEN_ISSUER || serverURL,
     accessTokenTTL: intEnv('ACCESS_TOKEN_TTL', 1800),
     reuseInterval: intEnv('REUSE_INTERVAL', 10),
     browserRefresh: 'cookie', // the demo page keeps its refresh token in an HttpOnly cookie
@@ -61,6 +61,8 @@ async function main() {
 
   const app = express();
   app.use('/parse', api.app);
+  const metadata = tokens.oauthMetadataHandler(); // RFC 8414's path-inserted URL, at the host root
+  app.get(metadata.path, metadata);
   mountDemoPage(app, { appId: APP_ID, mount: '/parse' });
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
   const httpServer = http.createServer(app);
@@ -70,6 +72,7 @@ async function main() {
   console.log(`Demo page: http://127.0.0.1:${PORT}/`);
   console.log(`Parse Server with refresh tokens: ${serverURL}`);
   console.log(`GraphQL: http://127.0.0.1:${PORT}/graphql   LiveQuery: ws://127.0.0.1:${PORT}/parse`);
+  console.log(`OAuth metadata: http://127.0.0.1:${PORT}${metadata.path}   JWKS: ${serverURL}/.well-known/jwks.json`);
   console.log(`Database: ${databaseURI}`);
 
   let stopping = false;

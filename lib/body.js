@@ -34,17 +34,22 @@ function readRaw(req, limit, timeoutMs) {
   });
 }
 
-/**
- * Resolves to the parsed value, `undefined` for an empty body, or `MALFORMED`, `TOO_LARGE` (over
- * `limit` bytes) or `TOO_SLOW` (not all there within `timeoutMs`).
- */
-async function readJsonBody(req, limit, timeoutMs) {
+/** Resolves to the body's bytes, or `TOO_LARGE` (over `limit` bytes) or `TOO_SLOW` (not all there within `timeoutMs`). */
+async function readBody(req, limit, timeoutMs) {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume(); // drain what the client still sends, store nothing
     return TOO_LARGE;
   }
-  const raw = await readRaw(req, limit, timeoutMs);
+  return readRaw(req, limit, timeoutMs);
+}
+
+/**
+ * Resolves to the parsed value, `undefined` for an empty body, or `MALFORMED`, `TOO_LARGE` (over
+ * `limit` bytes) or `TOO_SLOW` (not all there within `timeoutMs`).
+ */
+async function readJsonBody(req, limit, timeoutMs) {
+  const raw = await readBody(req, limit, timeoutMs);
   if (typeof raw === 'symbol') return raw;
   if (raw.length === 0) return undefined;
   try {
@@ -54,4 +59,17 @@ async function readJsonBody(req, limit, timeoutMs) {
   }
 }
 
-module.exports = { readJsonBody, MALFORMED, TOO_LARGE, TOO_SLOW };
+/**
+ * An application/x-www-form-urlencoded body as name -> every value given for it, so that a repeated
+ * parameter can be told from a single one. Names are taken literally: `a[b]=c` is the name `a[b]`.
+ */
+function parseForm(raw) {
+  const form = new Map();
+  for (const [name, value] of new URLSearchParams(raw.toString('utf8'))) {
+    if (!form.has(name)) form.set(name, []);
+    form.get(name).push(value);
+  }
+  return form;
+}
+
+module.exports = { readBody, readJsonBody, parseForm, MALFORMED, TOO_LARGE, TOO_SLOW };

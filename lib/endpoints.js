@@ -1,26 +1,19 @@
 'use strict';
-// The plugin's own endpoints, mounted in Parse's router under the app's mount path:
+// The plugin's Parse-dialect endpoints (listed in lib/routes.js), under the app's mount path:
 //   POST /users/refresh         {client, code} -> a new pair (the cookie stands for `code` in cookie mode)
 //   POST /users/revoke          {code}         -> the session ends
 //   POST /users/refresh/revoke  (cookie mode: the browser sends the cookie only below its path)
-// They run after Parse's CORS, key checks, routeAllowList and rateLimit, like any Parse route.
-const { parseServerModules, matchesRoute } = require('./parse');
+// They run after Parse's CORS, key checks, routeAllowList and rateLimit, like any Parse route, and
+// answer the rotation rules' outcomes with Parse's errors.
+const { parseServerModules } = require('./parse');
 const { RefreshTokenPlugin, requestInfo } = require('./plugin');
-const { MESSAGES, parseError, sendParseError } = require('./errors');
-const { refresh, revoke } = require('./refresh');
-const { sendJson, sendFailure } = require('./responses');
+const { MESSAGES, REFUSALS, parseError, invalidSession, sendParseError } = require('./errors');
+const { refresh, revoke, isGranted, OUTCOMES } = require('./refresh');
+const { sendJson, sendFailure, withinTimeout } = require('./responses');
 const { readJsonBody, MALFORMED, TOO_LARGE, TOO_SLOW } = require('./body');
 
 const REFRESH_PATH = '/users/refresh';
-const REVOKE_PATH = '/users/revoke';
-const COOKIE_REVOKE_PATH = '/users/refresh/revoke';
-const ENDPOINT_PATHS = [REFRESH_PATH, REVOKE_PATH, COOKIE_REVOKE_PATH];
 const REFRESH_NOT_FOR_BROWSERS = "Refresh tokens are not available to browsers (browserRefresh is 'none').";
-
-/** True for a request Parse's router sends to one of the endpoints (Parse's own matcher decides). */
-function isEndpointRequest(req) {
-  return req.method === 'POST' && ENDPOINT_PATHS.some(path => matchesRoute(req.path, path));
-}
 
 /**
  * Reads an endpoint's body before Parse does, bounded by `maxBodyBytes` and `endpointTimeout`.
@@ -45,19 +38,20 @@ function refuse(res, error, status) {
   return false;
 }
 
-function mountEndpoints(plugin, expressRouter, stateOf) {
-  const handle = action => (req, res, next) => {
-    endpoint(plugin, action, stateOf(req), req, res, next).catch(error => sendFailure(res, error));
-  };
-  expressRouter.post(REFRESH_PATH, handle('refresh'));
-  expressRouter.post(REVOKE_PATH, handle('revoke'));
-  expressRouter.post(COOKIE_REVOKE_PATH, handle('revoke'));
+const refreshEndpoint = (plugin, state, req, res, next) => endpoint(plugin, 'refresh', state, req, res, next);
+const revokeEndpoint = (plugin, state, req, res, next) => endpoint(plugin, 'revoke', state, req, res, next);
+
+/** A refused refresh or revoke as Parse's 209, logged with the session it was about. */
+function refusal(plugin, action, result, request) {
+  const message = REFUSALS[result.outcome] || MESSAGES.refreshInvalid;
+  const session = result.session ? { userId: result.session.userId, sessionId: result.session.objectId } : {};
+  plugin.logEvent('warn', `${action} refused`, { reason: message, ...session, ...requestInfo(request) });
+  return invalidSession(message);
 }
 
 async function endpoint(plugin, action, state, req, res, next) {
   const { Parse } = parseServerModules();
   const fail = error => next(error); // Parse's error handler answers, as for any Parse route
-  if (!state) throw new Error('the plugin did not see this request in handleParseHeaders');
   const body = req.body;
   if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
     return fail(parseError(Parse.Error.INVALID_JSON, 'The body must be a JSON object.'));
@@ -81,7 +75,8 @@ async function endpoint(plugin, action, state, req, res, next) {
   if (!isTokenString(code, 1024)) return invalid('code');
   try {
     if (action === 'revoke') {
-      await withinTimeout(plugin, revoke(plugin, state.config, { code }, request));
+      const result = await withinTimeout(plugin, revoke(plugin, state.config, { code }, request));
+      if (result.outcome !== OUTCOMES.revoked) return sendParseError(res, refusal(plugin, action, result, request));
       if (state.refreshDelivery === 'cookie') state.clearRefreshCookie();
       return sendJson(res, 200, {});
     }
@@ -92,16 +87,12 @@ async function endpoint(plugin, action, state, req, res, next) {
     if (state.refreshDelivery === 'none') {
       return sendParseError(res, parseError(Parse.Error.OPERATION_FORBIDDEN, REFRESH_NOT_FOR_BROWSERS), 403);
     }
-    const pair = await withinTimeout(plugin, refresh(plugin, state.config, { clientId, code }, request));
-    if (state.refreshDelivery === 'cookie') state.setRefreshCookie(pair.refreshToken);
-    return sendJson(res, 200, RefreshTokenPlugin.pairFields(pair.access, state.refreshDelivery === 'body' ? pair.refreshToken : undefined));
+    const result = await withinTimeout(plugin, refresh(plugin, state.config, { clientId, code }, request));
+    if (!isGranted(result.outcome)) return sendParseError(res, refusal(plugin, action, result, request));
+    if (state.refreshDelivery === 'cookie') state.setRefreshCookie(result.refreshToken);
+    return sendJson(res, 200, RefreshTokenPlugin.pairFields(result.access, state.refreshDelivery === 'body' ? result.refreshToken : undefined));
   } catch (error) {
-    if (error instanceof Parse.Error && error.code !== Parse.Error.INTERNAL_SERVER_ERROR) {
-      if (error.code === Parse.Error.INVALID_SESSION_TOKEN) {
-        plugin.logEvent('warn', `${action} refused`, { reason: error.message, ...(error.session || {}), ...requestInfo(request) });
-      }
-      return sendParseError(res, error);
-    }
+    if (error instanceof Parse.Error && error.code !== Parse.Error.INTERNAL_SERVER_ERROR) return sendParseError(res, error);
     return sendFailure(res, error);
   }
 }
@@ -128,21 +119,4 @@ function isTokenString(value, maxLength) {
   return typeof value === 'string' && value.length > 0 && value.length <= maxLength;
 }
 
-/**
- * The endpoint's database work, bounded by `endpointTimeout`: a database that stops answering (a
- * partition, not a refused connection) gets a 503 instead of a request that hangs without end.
- */
-function withinTimeout(plugin, work) {
-  const ms = plugin.options.endpointTimeout * 1000;
-  let timer;
-  const timeout = new Promise((resolve, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`the database did not answer within ${ms} ms`);
-      error.code = 'ETIMEDOUT';
-      reject(error);
-    }, ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-module.exports = { mountEndpoints, readEndpointBody, isEndpointRequest, refreshCookie, ENDPOINT_PATHS };
+module.exports = { refreshEndpoint, revokeEndpoint, readEndpointBody, refreshCookie };

@@ -30,6 +30,49 @@ const MESSAGES = {
   originRefused: 'This origin may not use the refresh cookie.',
 };
 
+// What a refused refresh says, by the outcome of the rotation rules (lib/refresh.js), on every transport.
+const REFUSALS = Object.freeze({
+  invalid: MESSAGES.refreshInvalid,
+  expired: MESSAGES.refreshExpired,
+  idle: MESSAGES.refreshIdle,
+  reused: MESSAGES.refreshReused,
+});
+
+// The stable, machine-readable reason of each 209 message: the body's `reason` and the Bearer
+// challenge's error_description, so that clients need not match sentences.
+const REASONS = new Map([
+  [TOKEN_MESSAGES.TOKEN_EXPIRED, 'access_token_expired'],
+  [TOKEN_MESSAGES.TOKEN_REVOKED, 'session_revoked'],
+  [TOKEN_MESSAGES.TOKEN_NOT_YET_VALID, 'access_token_not_yet_valid'],
+  [TOKEN_MESSAGES.TOKEN_SIGNATURE_INVALID, 'access_token_signature_invalid'],
+  [TOKEN_MESSAGES.TOKEN_ALGORITHM_REJECTED, 'access_token_algorithm_rejected'],
+  [TOKEN_MESSAGES.TOKEN_TYPE_REJECTED, 'access_token_type_rejected'],
+  [TOKEN_MESSAGES.TOKEN_ISSUER_REJECTED, 'access_token_issuer_rejected'],
+  [TOKEN_MESSAGES.TOKEN_AUDIENCE_REJECTED, 'access_token_audience_rejected'],
+  [TOKEN_MESSAGES.TOKEN_KEY_UNKNOWN, 'access_token_key_unknown'],
+  [TOKEN_MESSAGES.TOKEN_MALFORMED, 'access_token_malformed'],
+  [MESSAGES.sessionGone, 'session_revoked'],
+  [MESSAGES.sessionExpired, 'session_expired'],
+  [MESSAGES.legacyDenied, 'legacy_session_token_denied'],
+  [MESSAGES.refreshInvalid, 'refresh_token_invalid'],
+  [MESSAGES.refreshExpired, 'refresh_token_expired'],
+  [MESSAGES.refreshIdle, 'session_idle'],
+  [MESSAGES.refreshReused, 'refresh_token_reused'],
+]);
+// Parse's own answer for an unknown session token, and anything else that is a 209.
+const DEFAULT_REASON = 'invalid_session_token';
+
+/** The stable reason of a 209 message. */
+function reasonOf(message) {
+  return REASONS.get(message) || DEFAULT_REASON;
+}
+
+/** A 209 body with its reason; any other body unchanged. */
+function withReason(body) {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || body.code !== 209 || body.reason !== undefined) return body;
+  return { ...body, reason: reasonOf(body.error) };
+}
+
 function parseError(code, message) {
   const { Parse } = parseServerModules();
   return new Parse.Error(code, message);
@@ -39,11 +82,15 @@ function invalidSession(message) {
   return parseError(parseServerModules().Parse.Error.INVALID_SESSION_TOKEN, message);
 }
 
+/** True for an error of verifyAccessToken that is a verdict on the token (not a bug). */
+function isTokenVerdict(error) {
+  return Boolean(error && Object.prototype.hasOwnProperty.call(TOKEN_MESSAGES, error.code));
+}
+
 /** Maps an error thrown by verifyAccessToken onto a 209 Parse.Error that says why. */
 function accessTokenError(nativeError) {
-  const message = TOKEN_MESSAGES[nativeError && nativeError.code];
-  if (!message) throw nativeError; // not a token verdict: a bug, let it surface as a 500
-  return invalidSession(message);
+  if (!isTokenVerdict(nativeError)) throw nativeError; // not a token verdict: a bug, let it surface as a 500
+  return invalidSession(TOKEN_MESSAGES[nativeError.code]);
 }
 
 /** Sends a Parse-shaped error; 209 also carries the RFC 6750 challenge. */
@@ -55,12 +102,12 @@ function sendParseError(res, error, status) {
   }
   res.statusCode = status || (code === Parse.Error.INTERNAL_SERVER_ERROR ? 500 : 400);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify({ code, error: error.message }));
+  res.end(JSON.stringify(withReason({ code, error: error.message })));
 }
 
-function bearerChallenge(description) {
-  const safe = String(description || 'Invalid token').replace(/["\\\r\n]/g, '');
-  return `Bearer error="invalid_token", error_description="${safe}"`;
+/** The RFC 6750 challenge of a 209: its stable reason as error_description (no quote can occur in one). */
+function bearerChallenge(message) {
+  return `Bearer error="invalid_token", error_description="${reasonOf(message)}"`;
 }
 
-module.exports = { MESSAGES, parseError, invalidSession, accessTokenError, sendParseError, bearerChallenge };
+module.exports = { MESSAGES, REFUSALS, parseError, invalidSession, accessTokenError, isTokenVerdict, sendParseError, bearerChallenge, reasonOf, withReason };

@@ -4,6 +4,7 @@ const { RefreshTokenPlugin } = require('./plugin');
 const { issueTokens, revokeSessions } = require('./cloud');
 const { FIELD_NAMES } = require('./sessions');
 const { DEFAULTS } = require('./options');
+const { rootMetadataHandler } = require('./oauth-metadata');
 
 /**
  * Creates the plugin for one Parse Server app. See README.md for the full, commented set-up:
@@ -20,6 +21,15 @@ function refreshTokens(options) {
     issueTokens: (user, opts) => issueTokens(plugin, user, opts),
     revokeSessions: (user, opts) => revokeSessions(plugin, user, opts),
     verifyAccessToken: token => plugin.issuer.verifyAccessToken(token),
+    /**
+     * The RFC 8414 metadata handler for the host root, at `handler.path` (the path-inserted URL of
+     * an issuer with a path): `const h = tokens.oauthMetadataHandler(); app.get(h.path, h);`.
+     * Call it after parseServerOptions().
+     */
+    oauthMetadataHandler: () => {
+      if (!plugin.issuerName) throw new Error('parse-server-refresh-token: call oauthMetadataHandler() after parseServerOptions().');
+      return rootMetadataHandler(plugin);
+    },
     get issuer() {
       return plugin.issuer;
     },

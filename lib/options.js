@@ -20,6 +20,8 @@ const DEFAULTS = Object.freeze({
   allowedOrigins: undefined, // browser origins that may use the refresh cookie; default: Parse's allowOrigin, else the server's own origin
   maxBodyBytes: 16 * 1024, // refresh and revoke bodies are tiny
   endpointTimeout: 10, // seconds a refresh or revoke may wait for its body (408), then on the database (503)
+  introspectionClients: undefined, // resource servers that may call /oauth/introspect: [{ id, secret }]
+  jwksMaxAge: 300, // seconds clients may cache the JWKS and the OAuth metadata
   hooks: {},
 });
 
@@ -72,6 +74,23 @@ function checkKeys(options) {
   });
 }
 
+function checkIntrospectionClients(clients) {
+  if (clients === undefined) return;
+  if (!Array.isArray(clients)) fail('option introspectionClients must be an array of { id, secret }.');
+  const seen = new Set();
+  clients.forEach((client, i) => {
+    if (!client || typeof client !== 'object') fail(`option introspectionClients[${i}] must be an object { id, secret }.`);
+    if (typeof client.id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(client.id) || client.id.includes(':')) {
+      fail(`option introspectionClients[${i}].id must be 1 to 128 printable ASCII characters without ':' or spaces.`);
+    }
+    if (seen.has(client.id)) fail(`option introspectionClients[${i}].id '${client.id}' is used twice.`);
+    seen.add(client.id);
+    if (typeof client.secret !== 'string' || Buffer.byteLength(client.secret, 'utf8') < 32) {
+      fail(`option introspectionClients[${i}].secret must be a string of at least 32 bytes.`);
+    }
+  });
+}
+
 function isOrigin(value) {
   if (typeof value !== 'string') return false;
   try {
@@ -121,6 +140,8 @@ function validateOptions(input) {
   }
   checkInteger(options, 'maxBodyBytes', { min: 256, max: 1024 * 1024 });
   checkInteger(options, 'endpointTimeout', { min: 1, max: 300 });
+  checkInteger(options, 'jwksMaxAge', { min: 0, max: 7 * 86400 });
+  checkIntrospectionClients(options.introspectionClients);
   if (typeof input.hooks !== 'undefined' && (typeof input.hooks !== 'object' || input.hooks === null)) {
     fail('option hooks must be an object.');
   }

@@ -21,6 +21,7 @@ const REQUIRED_MEMBERS = [
   ['middlewares', 'handleParseHeaders', 'w'],
   ['middlewares', 'handleParseSession', 'w'],
   ['middlewares', 'matchesExactRoute', 'c'],
+  ['middlewares', 'checkIp', 'c'],
   ['ParseServer', 'promiseRouter', 'w'],
   ['ParseGraphQLServer', 'prototype.applyGraphQL', 'w'],
   ['PromiseRouter', 'prototype.mountOnto', 'w'],
@@ -38,6 +39,7 @@ const REQUIRED_MEMBERS = [
   ['LiveQueryServer', 'prototype.getAuthForSessionToken', 'w'],
   ['LiveQueryServer', 'prototype.getAuthFromClient', 'w'],
   ['Config', 'get', 'c'],
+  ['Config', 'prototype.loadMasterKey', 'c'],
   ['AppCache', 'get', 'c'],
 ];
 
@@ -138,6 +140,59 @@ async function deleteSessionRow(config, objectId) {
   }
 }
 
+/**
+ * What Parse's handleParseHeaders establishes, for a request identified by its mount alone: the app
+ * is the one handleParseAuth bound (req.config), and the request carries no key and no session,
+ * whatever headers or Basic credentials it sends (handleParseAuth's header keys are dropped too).
+ */
+function identifyByMount(req) {
+  const config = req.config;
+  config.headers = req.headers || {};
+  config.ip = req.ip;
+  req.info = { appId: config.applicationId, app: parseServerModules().AppCache.get(config.applicationId), context: {} };
+  req.auth = anonymousAuth(config, undefined);
+}
+
+/**
+ * Parse's rateLimit for a request whose header step the plugin took (Parse's own step is where it
+ * runs them). Resolves false when the request has been answered with Parse's 429.
+ */
+async function applyRateLimits(req, res) {
+  const { Parse } = parseServerModules();
+  try {
+    for (const limit of req.config.rateLimits || []) {
+      const pathExp = limit.path.regexp || limit.path;
+      if (!pathExp.test(req.path)) continue;
+      await limit.handler(req, res, error => {
+        if (error && error.code === Parse.Error.CONNECTION_FAILED) throw error;
+      });
+    }
+  } catch (error) {
+    if (!error || error.code !== Parse.Error.CONNECTION_FAILED) throw error;
+    res.status(429);
+    res.json({ code: Parse.Error.CONNECTION_FAILED, error: error.message });
+    return false;
+  }
+  return true;
+}
+
+/** The app's master key (Parse resolves a key given as a function). */
+function masterKeyOf(config) {
+  return config.loadMasterKey();
+}
+
+/** True if the master key may be used from `ip` (Parse's masterKeyIps). */
+function masterKeyIpAllowed(config, ip) {
+  const { middlewares } = parseServerModules();
+  return middlewares.checkIp(ip, config.masterKeyIps || [], config.masterKeyIpsStore);
+}
+
+/** A user's username, read as the master reads it (no trigger, no session). */
+async function findUsername(config, userId) {
+  const rows = await config.database.find('_User', { objectId: userId }, { limit: 1 });
+  return rows.length === 1 && typeof rows[0].username === 'string' ? rows[0].username : undefined;
+}
+
 function isDatabaseUnavailable(error) {
   if (error && error.code === 1 && error.message === DATABASE_FAILURE_MESSAGE) return true;
   const text = String((error && (error.code || error.message)) || '');
@@ -154,4 +209,9 @@ module.exports = {
   evictSessionToken,
   deleteSessionRow,
   isDatabaseUnavailable,
+  identifyByMount,
+  applyRateLimits,
+  masterKeyOf,
+  masterKeyIpAllowed,
+  findUsername,
 };

@@ -7,21 +7,27 @@
 //                      attached for the app Parse chose;
 //   handleParseSession (Parse is about to resolve that token): an access token is verified and
 //                      swapped for its session's token, or refused with 209;
-//   Parse's router     the refresh and revoke endpoints are Parse routes, so Parse's CORS, route
-//                      matching, key checks, routeAllowList and rateLimit apply to them as to /login.
+//   Parse's router     the plugin's endpoints (lib/routes.js) are Parse routes, so Parse's CORS, route
+//                      matching, routeAllowList and rateLimit apply to them as to /login; Parse's
+//                      key checks apply to its own dialect's endpoints, while the OAuth endpoints
+//                      belong to the app whose mount the request reached (standard clients send no
+//                      Parse headers).
 // Parse captures these middlewares when it builds an app, so they are wrapped before the first
 // `new ParseServer` (parseServerOptions); every wrapper is a no-op for apps without the plugin.
-const { parseServerModules, assertSupportedParseServer, builtAppIds } = require('./parse');
+const { parseServerModules, assertSupportedParseServer, builtAppIds, identifyByMount, applyRateLimits } = require('./parse');
 const registry = require('./registry');
 const { runInRequest } = require('./context');
 const { admitSessionToken } = require('./admission');
 const { hookResponse, sendFailure } = require('./responses');
 const { bearerChallenge } = require('./errors');
-const { mountEndpoints, readEndpointBody, isEndpointRequest, refreshCookie } = require('./endpoints');
+const { refreshCookie } = require('./endpoints');
+const { routeFor, readRouteBody, failRoute, mountRoutes } = require('./routes');
 
 const INSTALLED = Symbol.for('parse-server-refresh-token.pipeline');
 const STATE = Symbol('parse-server-refresh-token.request');
 const GRAPHQL = Symbol('parse-server-refresh-token.graphql');
+// The app id of the pipeline (hence the router) a request to a mount-identified route is in.
+const MOUNTED_APP = Symbol('parse-server-refresh-token.mounted-app');
 
 // Apps Parse built before the wrappers existed: their pipeline holds Parse's unwrapped middlewares.
 let builtUnwrapped = new Set();
@@ -75,10 +81,13 @@ function wrapParseAuth(middlewares) {
     const parseAuth = original.call(this, appId);
     return function parseAuthWithEndpointBodies(req, res, next) {
       const plugin = registry.forApp(appId);
-      if (!plugin || !isEndpointRequest(req)) return parseAuth(req, res, next);
-      return readEndpointBody(plugin, req, res).then(
+      const route = plugin && routeFor(req);
+      if (!route) return parseAuth(req, res, next);
+      // `appId` is this pipeline's own app, the one Parse built it (and its router) for.
+      if (route.app === 'mount') req[MOUNTED_APP] = appId;
+      return readRouteBody(route, plugin, req, res).then(
         go => (go ? parseAuth(req, res, next) : undefined),
-        error => sendFailure(res, error)
+        error => failRoute(route, res, error)
       );
     };
   };
@@ -87,6 +96,8 @@ function wrapParseAuth(middlewares) {
 function wrapParseHeaders(middlewares) {
   const original = middlewares.handleParseHeaders;
   middlewares.handleParseHeaders = function handleParseHeadersThenRewrite(req, res, next) {
+    const mounted = mountedPlugin(req);
+    if (mounted) return headersFromMount(mounted, req, res, next);
     return original.call(this, req, res, error => {
       const plugin = !error && pluginFor(req);
       if (!plugin || !req.info) return next(error);
@@ -96,6 +107,31 @@ function wrapParseHeaders(middlewares) {
       return runInRequest(state, () => next());
     });
   };
+}
+
+/**
+ * The plugin of a mount-identified route's request, when Parse bound it to that very app: its
+ * handleParseAuth step (the mounted app's config) ran, and the route is that app's.
+ */
+function mountedPlugin(req) {
+  const appId = req[MOUNTED_APP];
+  if (appId === undefined || !req.config || req.config.applicationId !== appId) return undefined;
+  return registry.forApp(appId);
+}
+
+/**
+ * Parse's header step for a mount-identified route: the app is the mount's, the request carries no
+ * keys and no session (whatever headers it sends), and Parse's rate limits apply as they would.
+ */
+async function headersFromMount(plugin, req, res, next) {
+  try {
+    identifyByMount(req);
+    if (!(await applyRateLimits(req, res))) return undefined;
+  } catch (error) {
+    return failRoute(routeFor(req), res, error);
+  }
+  const state = requestState(plugin, req, res);
+  return runInRequest(state, () => next());
 }
 
 function wrapParseSession(middlewares) {
@@ -110,7 +146,10 @@ function wrapParseSession(middlewares) {
     } catch (error) {
       const { Parse } = parseServerModules();
       if (error instanceof Parse.Error && error.code !== Parse.Error.INTERNAL_SERVER_ERROR) {
-        if (error.code === Parse.Error.INVALID_SESSION_TOKEN) res.setHeader('WWW-Authenticate', bearerChallenge(error.message));
+        if (error.code === Parse.Error.INVALID_SESSION_TOKEN) {
+          res.setHeader('WWW-Authenticate', bearerChallenge(error.message));
+          hookResponse(res, state); // file downloads have no rewriter yet: their 209 gets its reason too
+        }
         return next(error); // Parse's own error handler answers, as for its own 209s
       }
       return sendFailure(res, error);
@@ -125,7 +164,7 @@ function requestState(plugin, req, res) {
     req[STATE] = {
       plugin,
       config: req.config,
-      endpoint: isEndpointRequest(req),
+      endpoint: routeFor(req) !== undefined,
       graphql: req[GRAPHQL] === true,
       keyRequest: false, // made with the master, read-only master or maintenance key (Parse's verdict)
       translated: null, // { accessToken, sessionToken, session } when authenticated by an access token
@@ -164,11 +203,8 @@ function addEndpointRoutes({ ParseServer }) {
     const plugin = registry.forApp(args && args.appId);
     if (!plugin) return router;
     const mountOnto = router.mountOnto;
-    // Mounted as plain Express routes, not PromiseRouter routes: /batch and in-process REST calls do
-    // not reach them (no cookie, no client address there), and Parse's verbose request log, which
-    // prints bodies, never sees a refresh token.
     router.mountOnto = function mountOntoWithEndpoints(expressRouter) {
-      mountEndpoints(plugin, expressRouter, req => req[STATE]);
+      mountRoutes(plugin, expressRouter, req => req[STATE]);
       return mountOnto.call(this, expressRouter);
     };
     return router;

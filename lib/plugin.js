@@ -4,7 +4,7 @@
 const crypto = require('crypto');
 const { validateOptions } = require('./options');
 const { SessionStore, FIELD_NAMES, chainFields } = require('./sessions');
-const { MESSAGES, invalidSession, accessTokenError, parseError } = require('./errors');
+const { MESSAGES, invalidSession, accessTokenError, isTokenVerdict, parseError } = require('./errors');
 const { parseServerModules, assertSupportedParseServer } = require('./parse');
 const registry = require('./registry');
 
@@ -22,6 +22,8 @@ class RefreshTokenPlugin {
     this.issuer = null;
     this.appId = null;
     this.store = null;
+    this.issuerName = null; // the `iss` of every access token, and the OAuth issuer identifier
+    this.serverURL = null; // the app's public mount URL, where its OAuth endpoints are
   }
 
   /**
@@ -49,6 +51,11 @@ class RefreshTokenPlugin {
       throw new Error(`parse-server-refresh-token: call parseServerOptions() before new ParseServer() for app ${parseOptions.appId}.`);
     }
     this.appId = parseOptions.appId;
+    this.issuerName = issuerName;
+    this.serverURL = parseOptions.publicServerURL || parseOptions.serverURL || issuerName;
+    const warning = require('./oauth-metadata').issuerWarning(issuerName);
+    // eslint-disable-next-line no-console
+    if (warning) console.warn(`parse-server-refresh-token: ${warning}`);
     this.allowedOrigins = new Set(o.allowedOrigins || defaultOrigins(parseOptions));
     const { TokenIssuer } = require('..'); // the native core's wrapper (index.js), loaded by now
     this.issuer = new TokenIssuer({
@@ -108,6 +115,26 @@ class RefreshTokenPlugin {
     return { claims, session };
   }
 
+  /**
+   * The live session of an access token, or null; it only reads (no cache entry, no revocation
+   * recorded), for introspection and revocation, which must not act on what they look at.
+   */
+  async sessionOfAccessToken(config, token) {
+    if (!isAccessToken(token)) return null;
+    let claims;
+    try {
+      claims = this.issuer.verifyAccessToken(token);
+    } catch (error) {
+      if (isTokenVerdict(error)) return null;
+      throw error;
+    }
+    if (!SESSION_ID.test(claims.sid)) return null;
+    const session = await this.store.findOne(config, { objectId: claims.sid });
+    if (!session || session.userId !== claims.sub) return null;
+    if (session.expiresAt && session.expiresAt.getTime() <= Date.now()) return null;
+    return { claims, session };
+  }
+
   /** A new chain for a login: the fields to store with the session, and the plaintext token. */
   newChain(now, sessionExpiresAt) {
     const family = crypto.randomBytes(16).toString('base64url');
@@ -132,7 +159,8 @@ class RefreshTokenPlugin {
       }
     }
     try {
-      return this.issuer.createJWT({ ...custom, sub: session.userId, sid: session.objectId });
+      // client_id (RFC 9068): the app the token was issued to, after the hook's claims so none replaces it.
+      return this.issuer.createJWT({ ...custom, client_id: this.appId, sub: session.userId, sid: session.objectId });
     } catch (error) {
       if (error && (error.code === 'CLAIM_RESERVED' || error.code === 'CLAIM_INVALID')) {
         // An operator's bug, said plainly: the claims hook may not set iss, aud, sub, sid, iat, exp, jti, nbf.

@@ -1,95 +1,122 @@
 'use strict';
-// Refresh and revoke: the rotation rules (README, Refresh and revoke), on the server clock.
+// Refresh and revoke: the rotation rules (README, Refresh and revoke), on the server clock. They
+// return outcomes as values; each transport (the Parse routes, the OAuth routes) maps them onto its
+// own errors.
 //
 // The presented token names its chain (the family) and its generation; the row holds the current
 // generation and the hashes of the current token and of its immediate predecessor.
 //   current generation            -> rotate with one conditional update; the loser of a race retries
-//                                    below, as the holder of the predecessor
+//                                    below, as the holder of the predecessor            -> 'rotated'
 //   predecessor, inside the grace -> the current token again (derived, not stored) and a new access
-//                                    token: the same chain, never a fork
-//   anything older, genuine       -> reuse: the whole session ends
-//   not genuine (bad MAC, other user's client id, unknown family) -> 209, nothing changes
-const { MESSAGES, invalidSession } = require('./errors');
+//                                    token: the same chain, never a fork                -> 'grace'
+//   anything older, genuine       -> reuse: the whole session ends                      -> 'reused'
+//   past the absolute lifetime or the idle timeout: the session ends        -> 'expired', 'idle'
+//   not genuine (bad MAC, other user's client id, unknown family): nothing changes      -> 'invalid'
 const { requestInfo } = require('./plugin');
 
 // Families are 22 base64url characters (16 random bytes); anything else in a token is not ours, and
 // must not reach a database query (PostgreSQL fails on a NUL byte).
 const FAMILY = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_TOKEN_LENGTH = 1024;
+
+const OUTCOMES = Object.freeze({
+  rotated: 'rotated',
+  grace: 'grace',
+  reused: 'reused',
+  expired: 'expired',
+  idle: 'idle',
+  invalid: 'invalid',
+  revoked: 'revoked',
+});
+
+/** The outcomes after which the client holds a working pair. */
+const isGranted = outcome => outcome === OUTCOMES.rotated || outcome === OUTCOMES.grace;
 
 function inspect(plugin, code) {
+  if (typeof code !== 'string' || code.length > MAX_TOKEN_LENGTH) return null;
   let info;
   try {
     info = plugin.issuer.inspectRefreshToken(code);
   } catch (error) {
-    if (error && error.code === 'REFRESH_TOKEN_MALFORMED') throw invalidSession(MESSAGES.refreshInvalid);
+    if (error && error.code === 'REFRESH_TOKEN_MALFORMED') return null;
     throw error;
   }
-  if (!FAMILY.test(info.sid)) throw invalidSession(MESSAGES.refreshInvalid);
-  return info;
+  return FAMILY.test(info.sid) ? info : null;
 }
 
-/** Finds the session a genuine refresh token belongs to, or throws 209 having changed nothing. */
+/** The session a genuine refresh token belongs to, or null; reads only. */
 async function findChain(plugin, config, code, clientId) {
-  const { sid: family, generation } = inspect(plugin, code);
-  const session = await plugin.store.byFamily(config, family);
-  if (!session || (clientId !== undefined && session.userId !== clientId)) throw invalidSession(MESSAGES.refreshInvalid);
-  if (!plugin.issuer.verifyRefreshToken(code, session.seed)) throw refused(MESSAGES.refreshInvalid, session);
-  return { session, family, generation };
+  const info = inspect(plugin, code);
+  if (!info) return null;
+  const session = await plugin.store.byFamily(config, info.sid);
+  if (!session || (clientId !== undefined && session.userId !== clientId)) return null;
+  if (!plugin.issuer.verifyRefreshToken(code, session.seed)) return { session, family: info.sid, generation: info.generation, genuine: false };
+  return { session, family: info.sid, generation: info.generation, genuine: true };
 }
 
-/** A 209 that names (for the security log only, not the client) the session it was about. */
-function refused(message, session) {
-  const error = invalidSession(message);
-  Object.defineProperty(error, 'session', { value: { userId: session.userId, sessionId: session.objectId }, enumerable: false });
-  return error;
-}
-
-async function refresh(plugin, config, { clientId, code }, request, attempt = 0) {
-  const { session, family, generation } = await findChain(plugin, config, code, clientId);
-  const now = new Date();
-  if (session.refreshExpiresAt && session.refreshExpiresAt <= now) {
-    await plugin.revokeSession(config, session, 'expired', request);
-    throw refused(MESSAGES.refreshExpired, session);
-  }
+/**
+ * Where a genuine token stands in its chain at `now`, without changing anything: 'expired', 'idle',
+ * 'current', 'predecessor' (inside the grace window), 'older' (a reuse) or 'invalid'.
+ */
+function chainPosition(plugin, { session, generation }, code, now) {
+  if (session.refreshExpiresAt && session.refreshExpiresAt <= now) return OUTCOMES.expired;
   const idle = plugin.options.idleTimeout;
-  if (idle > 0 && session.usedAt && now - session.usedAt > idle * 1000) {
-    await plugin.revokeSession(config, session, 'idle', request);
-    throw refused(MESSAGES.refreshIdle, session);
-  }
+  if (idle > 0 && session.usedAt && now - session.usedAt > idle * 1000) return OUTCOMES.idle;
+  if (generation === session.generation && plugin.issuer.refreshTokenMatches(code, session.hash)) return 'current';
+  const graceMs = plugin.options.reuseInterval * 1000;
+  const isPredecessor =
+    generation === session.generation - 1 && session.previousHash && plugin.issuer.refreshTokenMatches(code, session.previousHash);
+  if (isPredecessor && graceMs > 0 && session.rotatedAt && now - session.rotatedAt <= graceMs) return 'predecessor';
+  if (generation < session.generation) return 'older';
+  return OUTCOMES.invalid;
+}
 
-  if (generation === session.generation && plugin.issuer.refreshTokenMatches(code, session.hash)) {
-    const next = plugin.issuer.rotateRefreshToken({ sid: family, seed: session.seed, generation });
+/**
+ * Resolves to `{ outcome, session?, access?, refreshToken? }`: 'rotated' or 'grace' with a pair, or a
+ * refusal. Throws only for failures that are not a verdict (the database, endpointTimeout).
+ */
+async function refresh(plugin, config, { clientId, code }, request, attempt = 0) {
+  const chain = await findChain(plugin, config, code, clientId);
+  if (!chain) return { outcome: OUTCOMES.invalid };
+  const { session, family } = chain;
+  if (!chain.genuine) return { outcome: OUTCOMES.invalid, session };
+  const now = new Date();
+  const position = chainPosition(plugin, chain, code, now);
+
+  if (position === OUTCOMES.expired || position === OUTCOMES.idle) {
+    await plugin.revokeSession(config, session, position, request);
+    return { outcome: position, session };
+  }
+  if (position === 'current') {
+    const next = plugin.issuer.rotateRefreshToken({ sid: family, seed: session.seed, generation: chain.generation });
     // A request that already answered 503 (endpointTimeout) must not rotate late: its client keeps
     // the old token. The rotation time is taken now, not at the start, for the same reason.
     if (request && request.deadline && Date.now() > request.deadline) throw deadlinePassed();
-    if (!(await plugin.store.rotate(config, session, next, new Date()))) {
+    const rotatedAt = new Date();
+    if (!(await plugin.store.rotate(config, session, next, rotatedAt))) {
       // Another request rotated first: from here on this token is the predecessor.
-      if (attempt > 0) throw refused(MESSAGES.refreshInvalid, session);
+      if (attempt > 0) return { outcome: OUTCOMES.invalid, session };
       return refresh(plugin, config, { clientId, code }, request, attempt + 1);
     }
     plugin.store.cache.delete(session.objectId);
     const access = await plugin.accessTokenFor(session);
     await plugin.callHook('onRefresh', { userId: session.userId, sessionId: session.objectId, generation: next.generation, ...requestInfo(request) });
-    return { access, refreshToken: next.token };
+    return { outcome: OUTCOMES.rotated, session: { ...session, usedAt: rotatedAt }, access, refreshToken: next.token };
   }
-
-  const graceMs = plugin.options.reuseInterval * 1000;
-  const isPredecessor =
-    generation === session.generation - 1 && session.previousHash && plugin.issuer.refreshTokenMatches(code, session.previousHash);
-  if (isPredecessor && graceMs > 0 && session.rotatedAt && now - session.rotatedAt <= graceMs) {
+  if (position === 'predecessor') {
     const current = plugin.issuer.deriveRefreshToken({ sid: family, seed: session.seed, generation: session.generation });
-    if (!plugin.issuer.refreshTokenMatches(current.token, session.hash)) throw refused(MESSAGES.refreshInvalid, session); // key ring changed mid-window
+    // The key ring changed mid-window: the derived token is not the stored one.
+    if (!plugin.issuer.refreshTokenMatches(current.token, session.hash)) return { outcome: OUTCOMES.invalid, session };
     const access = await plugin.accessTokenFor(session);
-    return { access, refreshToken: current.token };
+    return { outcome: OUTCOMES.grace, session, access, refreshToken: current.token };
   }
-
-  if (generation < session.generation) {
+  if (position === 'older') {
     if (await plugin.revokeSession(config, session, 'reuse', request)) {
-      await plugin.callHook('onReuseDetected', { userId: session.userId, sessionId: session.objectId, generation, ...requestInfo(request) });
+      await plugin.callHook('onReuseDetected', { userId: session.userId, sessionId: session.objectId, generation: chain.generation, ...requestInfo(request) });
     }
-    throw refused(MESSAGES.refreshReused, session);
+    return { outcome: OUTCOMES.reused, session };
   }
-  throw refused(MESSAGES.refreshInvalid, session);
+  return { outcome: OUTCOMES.invalid, session };
 }
 
 function deadlinePassed() {
@@ -98,10 +125,22 @@ function deadlinePassed() {
   return error;
 }
 
-/** Ends the session a genuine refresh token belongs to (any generation of its chain). */
+/** Ends the session a genuine refresh token belongs to (any generation of its chain): 'revoked' or 'invalid'. */
 async function revoke(plugin, config, { code }, request) {
-  const { session } = await findChain(plugin, config, code, undefined);
-  await plugin.revokeSession(config, session, 'revoke', request);
+  const chain = await findChain(plugin, config, code, undefined);
+  if (!chain || !chain.genuine) return { outcome: OUTCOMES.invalid, session: chain && chain.session };
+  await plugin.revokeSession(config, chain.session, 'revoke', request);
+  return { outcome: OUTCOMES.revoked, session: chain.session };
 }
 
-module.exports = { refresh, revoke };
+/**
+ * A refresh token's state for introspection, read-only: the session and its position, or null when
+ * the token is not one of ours. Reuse is not acted on here (see README, OAuth 2.0 endpoints).
+ */
+async function peek(plugin, config, code) {
+  const chain = await findChain(plugin, config, code, undefined);
+  if (!chain || !chain.genuine) return null;
+  return { session: chain.session, position: chainPosition(plugin, chain, code, new Date()) };
+}
+
+module.exports = { refresh, revoke, peek, isGranted, OUTCOMES };

@@ -3,7 +3,7 @@
 // are sent (res.json for REST, res.send(string) for GraphQL) so that no raw `r:` token and no private
 // field leaves, and the plugin's own answers share one shape.
 const { parseServerModules, isDatabaseUnavailable } = require('./parse');
-const { parseError, sendParseError, bearerChallenge } = require('./errors');
+const { parseError, sendParseError, bearerChallenge, withReason } = require('./errors');
 const { rewriteBody, needsRewrite } = require('./rewrite');
 
 const HOOKED = Symbol('parse-server-refresh-token.hooked');
@@ -19,6 +19,12 @@ function hookResponse(res, state) {
   };
   const deliver = (serialized, parsed) => {
     restore();
+    // Parse's own 209s (its error handler's bodies) get the same stable reason as the plugin's.
+    const reasoned = withReason(parsed);
+    if (reasoned !== parsed) {
+      parsed = reasoned;
+      serialized = JSON.stringify(reasoned);
+    }
     if (!needsRewrite(serialized, state)) {
       finish(res, parsed);
       return send.call(res, serialized);
@@ -67,11 +73,12 @@ function finish(res, body) {
   }
 }
 
-function sendJson(res, status, body) {
+function sendJson(res, status, body, headers = {}) {
   res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  if (body !== undefined) res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store'); // RFC 6749 5.1: token responses are never cached
-  res.end(JSON.stringify(body));
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.end(body === undefined ? undefined : JSON.stringify(body));
 }
 
 /** A failure that is not a Parse verdict: 503 when the database is out of reach, else 500. */
@@ -88,4 +95,21 @@ function sendFailure(res, error) {
   );
 }
 
-module.exports = { hookResponse, sendJson, sendFailure };
+/**
+ * An endpoint's database work, bounded by `endpointTimeout`: a database that stops answering (a
+ * partition, not a refused connection) gets a 503 instead of a request that hangs without end.
+ */
+function withinTimeout(plugin, work) {
+  const ms = plugin.options.endpointTimeout * 1000;
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`the database did not answer within ${ms} ms`);
+      error.code = 'ETIMEDOUT';
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+module.exports = { hookResponse, sendJson, sendFailure, withinTimeout };

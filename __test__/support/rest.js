@@ -15,16 +15,20 @@ function restClient(server) {
       h['Content-Type'] = 'application/json';
     }
     for (const [k, v] of Object.entries(h)) if (v === null) delete h[k];
-    const response = await fetch(`${server.serverURL}${path}`, { method, headers: h, body: payload });
-    const text = await response.text();
-    let json;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: json, text };
+    return readResponse(await fetch(`${server.serverURL}${path}`, { method, headers: h, body: payload }));
   };
 }
 
-module.exports = { restClient, APP_ID, JAVASCRIPT_KEY };
+/** A fetch response as status, headers, text and the parsed body (undefined when it is not JSON). */
+async function readResponse(response) {
+  const text = await response.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: json, text };
+}
+
+module.exports = { restClient, readResponse, APP_ID, JAVASCRIPT_KEY };

@@ -112,6 +112,11 @@ async function main() {
   app.get('/__emails', (req, res) => res.json(emails));
   app.get('/__leaks', (req, res) => res.json(leaks));
   app.use('/parse', api.app);
+  // RFC 8414's path-inserted metadata URL for the issuer http://host/parse, at the host root.
+  if (tokens && config.rootMetadata !== false) {
+    const metadata = tokens.oauthMetadataHandler();
+    app.get(metadata.path, metadata);
+  }
   if (config.demoPage) require('../../demo/web').mountDemoPage(app, { appId: config.appId, mount: '/parse', javascriptKey: config.javascriptKey });
   new ParseGraphQLServer(api, { graphQLPath: '/graphql' }).applyGraphQL(app);
   const liveQuery = await ParseServer.createLiveQueryServer(httpServer, { appId: config.appId, masterKey: config.masterKey, serverURL }, options);
