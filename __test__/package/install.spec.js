@@ -187,6 +187,18 @@ describe('installed with npm', () => {
     const output = await serveReadmeSetup(app);
     expect(output).toContain('running on the WebAssembly fallback');
   });
+
+  test('with neither binding, the client entry point still loads (it has no native code) and the server entry point says what to do', () => {
+    fs.rmSync(path.join(app, 'node_modules', WASM_PACKAGE), { recursive: true, force: true });
+    const script =
+      `const client = require('${NAME}/client');` +
+      'let failure; try { require(' + `'${NAME}'` + '); } catch (error) { failure = error; }' +
+      'console.log(JSON.stringify({ client: typeof client.enableAutoRefresh, code: failure && failure.code, message: failure && failure.message }));';
+    const result = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: app, env, encoding: 'utf8' }));
+    expect(result.client).toBe('function');
+    expect(result.code).toBe('NATIVE_BINDING_UNAVAILABLE');
+    expect(result.message).toContain(`npm install ${WASM_PACKAGE}`);
+  });
 });
 
 describe('installed with pnpm, which runs no build scripts', () => {
