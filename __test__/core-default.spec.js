@@ -15,6 +15,7 @@ const NAMES = [
   'refreshTokenMatches',
   'revoke',
   'isRevoked',
+  'jwks',
   'benchVerifyFloor',
   'benchSignFloor',
 ];
