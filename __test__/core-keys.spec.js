@@ -90,6 +90,18 @@ test('our ES256 and EdDSA tokens verify with jose through our JWK Set; jose-sign
   expect(thrown(() => issuers.EdDSA.verifyAccessToken(forged.token)).code).toBe('TOKEN_SIGNATURE_INVALID');
 });
 
+test('ES256 signatures from OpenSSL verify whatever their s (ECDSA signatures are not unique; half have a high s)', () => {
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'es' })).toString('base64url');
+  for (let i = 0; i < 40; i++) {
+    const input = `${header}.${Buffer.from(JSON.stringify(claims({ jti: `n${i}` }))).toString('base64url')}`;
+    const signature = crypto.sign('sha256', Buffer.from(input), { key: es256.privateKey, dsaEncoding: 'ieee-p1363' });
+    expect(issuers.EdDSA.verifyAccessToken(`${input}.${signature.toString('base64url')}`).jti).toBe(`n${i}`);
+    // The same signature DER-encoded is not a JWS signature.
+    const der = crypto.sign('sha256', Buffer.from(input), es256.privateKey);
+    expect(thrown(() => issuers.EdDSA.verifyAccessToken(`${input}.${der.toString('base64url')}`)).code).toBe('TOKEN_MALFORMED');
+  }
+});
+
 test('the key named by kid decides the algorithm: HS256, none or another alg under an asymmetric kid is rejected', () => {
   const issuer = issuers.ES256;
   const payload = claims();

@@ -542,6 +542,17 @@ mod tests {
   }
 
   #[test]
+  fn debug_output_holds_no_key_material() {
+    let issuer = asymmetric("ec", "ES256", ES256_PRIVATE);
+    let text = format!("{issuer:?}");
+    let body: String = ES256_PRIVATE.lines().filter(|l| !l.starts_with("-----")).collect();
+    for chunk in body.as_bytes().chunks(16) {
+      assert!(!text.contains(std::str::from_utf8(chunk).unwrap()), "{text}");
+    }
+    assert!(!text.contains("refresh-secret") && text.contains("[redacted]"));
+  }
+
+  #[test]
   fn jwks_publishes_public_parameters_only() {
     let issuer = asymmetric("ec", "ES256", ES256_PRIVATE);
     let set: serde_json::Value = serde_json::from_str(issuer.jwks_json()).unwrap();

@@ -405,7 +405,10 @@ mod tests {
       (key("k", "HS512", "current"), "keys[0].alg must be one of HS256, ES256, EdDSA, RS256"),
       (key("k", "none", "current"), "keys[0].alg must be one of"),
       (KeyOptions { kid: "k", status: Some("current"), ..Default::default() }, "keys[0].secret is required (or alg"),
-      (public(KeyOptions { kid: "k", status: Some("retired"), ..Default::default() }, ES256_PUBLIC), "keys[0].alg is required"),
+      (
+        public(KeyOptions { kid: "k", status: Some("retired"), ..Default::default() }, ES256_PUBLIC),
+        "keys[0].alg is required",
+      ),
       (key("k", "ES256", "active"), "keys[0].status must be one of standby, current, retired"),
       (
         KeyOptions { alg: Some("HS256"), status: Some("current"), ..KeyOptions::hs256("k", b"short") },
