@@ -37,8 +37,8 @@ export type Algorithm = 'HS256' | 'ES256' | 'EdDSA' | 'RS256';
  */
 export type KeyStatus = 'standby' | 'current' | 'retired';
 
-/** A PEM text, a JWK (object or JSON text), or the same as bytes. */
-export type KeyText = string | Buffer | Uint8Array | JsonWebKey;
+/** A PEM text, a JWK (object or JSON text), the same as bytes, or a node:crypto KeyObject. */
+export type KeyText = string | Buffer | Uint8Array | JsonWebKey | import('crypto').KeyObject;
 
 /** A JSON Web Key (RFC 7517). */
 export interface JsonWebKey {

@@ -3,6 +3,8 @@
 // (binding.js): JavaScript-side type checks and conversions, one native call per operation.
 // Every error thrown here or by the addon is an Error with a stable `code` (see index.d.ts).
 
+const { KeyObject } = require('crypto');
+
 const NAME = 'parse-server-refresh-token';
 const native = loadNativeBinding();
 
@@ -72,13 +74,17 @@ function secretBuffer(name, value) {
   throw optionError(name, 'must be a string or a Buffer of at least 32 bytes');
 }
 
-/** A PEM or JWK as bytes for the addon: a JWK object is serialised (and the copy wiped after). */
+/**
+ * A PEM or JWK as bytes for the addon: a JWK object, or a node:crypto KeyObject as its JWK, is
+ * serialised (and the copy wiped after).
+ */
 function keyBuffer(name, value) {
+  if (value instanceof KeyObject) value = value.export({ format: 'jwk' });
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
     return { buffer: Buffer.from(JSON.stringify(value), 'utf8'), copied: true };
   }
   if (typeof value === 'string' || value instanceof Uint8Array) return secretBuffer(name, value);
-  throw optionError(name, 'must be a PEM string, a JWK (object or JSON string) or a Buffer');
+  throw optionError(name, 'must be a PEM string, a JWK (object or JSON string), a KeyObject or a Buffer');
 }
 
 const asNumber = value => (value == null ? undefined : typeof value === 'number' ? value : Number.NaN);

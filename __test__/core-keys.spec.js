@@ -121,6 +121,14 @@ test('the key named by kid decides the algorithm: HS256, none or another alg und
   expect(issuer.verifyAccessToken(craft({ alg: 'RS256', typ: 'at+jwt', kid: 'rs' }, payload, { rsaKey: rsa.privateKey })).sub).toBe('user2');
 });
 
+test('a node:crypto KeyObject is taken as its JWK', () => {
+  const issuer = new TokenIssuer({ ...base, keys: [{ kid: 'ko', alg: 'EdDSA', privateKey: eddsa.privateKey, status: 'current' }, { kid: 'pk', alg: 'ES256', publicKey: es256.publicKey, status: 'retired' }] });
+  expect(issuer.jwks().keys.map(k => k.kid)).toEqual(['ko', 'pk']);
+  expect(issuer.jwks().keys[1]).toMatchObject(jwk.public(es256));
+  expect(issuer.jwks().keys[0]).toMatchObject(jwk.public(eddsa));
+  expect(issuer.verifyAccessToken(issuer.createJWT({ sub: 'u', sid: 'key-object' }).accessToken).sid).toBe('key-object');
+});
+
 test('statuses: the current key signs; standby and retired keys verify; the old { kid, secret } form still rotates', () => {
   const a = issuers.ES256;
   const promoted = issuers.EdDSA; // a peer that has promoted the standby key
@@ -183,6 +191,7 @@ describe('a wrong key stops start-up with INVALID_OPTION naming the option, and 
     ['unknown alg', [{ ...current, alg: 'PS256' }], 'keys[0].alg must be one of HS256, ES256, EdDSA, RS256'],
     ['alg none', [{ ...current, alg: 'none' }], 'keys[0].alg must be one of'],
     ['a key that is no key', [{ ...current, privateKey: 42 }], 'keys[0].privateKey must be a PEM string, a JWK'],
+    ['a secret KeyObject', [{ ...current, privateKey: crypto.createSecretKey(Buffer.alloc(32, 7)) }], 'keys[0].privateKey is a JWK whose kty is not "EC"'],
     ['garbage text', [{ ...current, privateKey: 'not a key at all' }], 'keys[0].privateKey is not an EC P-256 private key'],
   ];
   test.each(cases)('%s', (_, keys, expected) => {
