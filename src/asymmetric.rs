@@ -6,6 +6,11 @@
 //! and the `EncodingKey` they are made from is dropped (zeroized) at once. Not wiped: what the PEM
 //! decoder allocates while reading a PEM private key (jsonwebtoken's `pem` dependency frees it
 //! without zeroizing).
+//!
+//! Threads: jsonwebtoken's `JwtSigner`/`JwtVerifier` traits do not require `Send` or `Sync`, so
+//! neither this type nor a `TokenIssuer` is either. Every call is synchronous on the JavaScript
+//! thread today; moving ES256 work to the thread pool would first need signer and verifier
+//! objects that are `Send + Sync`.
 
 use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
 use jsonwebtoken::crypto::{JwtSigner, JwtVerifier};
