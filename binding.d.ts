@@ -45,12 +45,19 @@ export declare function inspectRefreshToken(issuer: ExternalObject<'TokenIssuer'
 
 export declare function isRevoked(issuer: ExternalObject<'TokenIssuer'>, sid: string): boolean
 
-/** The `iss` and `aud` claims of this issuer's tokens (the compact form of verify leaves them out). */
+/**
+ * The `iss`, `aud` and (when set) `client_id` claims of this issuer's tokens (the compact form
+ * of verify leaves them out).
+ */
 export declare function issuerClaims(issuer: ExternalObject<'TokenIssuer'>): NativeIssuerClaims
+
+/** The JWK Set of the issuer's asymmetric keys, as JSON text (index.js parses it). */
+export declare function jwks(issuer: ExternalObject<'TokenIssuer'>): string
 
 export interface NativeIssuerClaims {
   iss: string
   aud: string
+  clientId?: string
 }
 
 /** Options for `new NativeTokenIssuer(options)`; see index.d.ts `IssuerOptions`. */
@@ -58,8 +65,10 @@ export interface NativeIssuerOptions {
   secret?: Buffer
   kid?: string
   keys?: Array<NativeKeyOptions>
+  refreshSecret?: Buffer
   issuer?: string
   audience?: string
+  clientId?: string
   accessTokenTTL?: number
   leeway?: number
   revocationCapacity?: number
@@ -67,10 +76,14 @@ export interface NativeIssuerOptions {
   sharedRevocationList?: boolean
 }
 
-/** One key of the ring. `secret` is a Buffer of at least 32 bytes. */
+/** One key of the ring: `secret` for HS256, `privateKey` or `publicKey` (PEM or JWK text) otherwise. */
 export interface NativeKeyOptions {
   kid: string
-  secret: Buffer
+  alg?: string
+  status?: string
+  secret?: Buffer
+  privateKey?: Buffer
+  publicKey?: Buffer
 }
 
 export interface NativeNewRefreshToken {

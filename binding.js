@@ -846,6 +846,7 @@ module.exports.hashRefreshToken = nativeBinding.hashRefreshToken
 module.exports.inspectRefreshToken = nativeBinding.inspectRefreshToken
 module.exports.isRevoked = nativeBinding.isRevoked
 module.exports.issuerClaims = nativeBinding.issuerClaims
+module.exports.jwks = nativeBinding.jwks
 module.exports.refreshTokenMatches = nativeBinding.refreshTokenMatches
 module.exports.revoke = nativeBinding.revoke
 module.exports.rotateRefreshToken = nativeBinding.rotateRefreshToken

@@ -1,12 +1,12 @@
-// parse-server-refresh-token: the token core (HS256 access tokens, rotating refresh tokens,
-// in-process revocation). Every error is an `Error` whose `code` is one of `ErrorCode`.
+// parse-server-refresh-token: the token core (HS256, ES256, EdDSA or RS256 access tokens, rotating
+// refresh tokens, in-process revocation). Every error is an `Error` whose `code` is one of `ErrorCode`.
 
 /// <reference types="node" />
 
 /** Stable values of `err.code`. */
 export type ErrorCode =
   | 'TOKEN_MALFORMED' // not a compact JWS we can read: segments, base64url, JSON, missing exp/sub/sid, crit, > 8192 bytes
-  | 'TOKEN_ALGORITHM_REJECTED' // header alg is not HS256 (none, HS512, RS256, ...)
+  | 'TOKEN_ALGORITHM_REJECTED' // header alg is not the alg of the key its kid names (none, HS512, HS256 under an ES256 kid, ...)
   | 'TOKEN_TYPE_REJECTED' // header typ is missing or not at+jwt
   | 'TOKEN_KEY_UNKNOWN' // header kid missing or not in the key ring
   | 'TOKEN_SIGNATURE_INVALID' // signature does not match
@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'TOKEN_EXPIRED' // now >= exp + leeway
   | 'TOKEN_NOT_YET_VALID' // now + leeway < nbf
   | 'TOKEN_REVOKED' // the session (sid) is on the revocation list
-  | 'CLAIM_RESERVED' // a custom claim uses iss, aud, sub, sid, iat, exp, jti or nbf
+  | 'CLAIM_RESERVED' // a custom claim uses iss, aud, client_id, sub, sid, iat, exp, jti or nbf
   | 'CLAIM_INVALID' // sub/sid missing or empty, claims not JSON-serialisable, token would exceed 8192 bytes
   | 'REFRESH_TOKEN_MALFORMED' // not a refresh token of ours (inspectRefreshToken)
   | 'INVALID_OPTION' // a wrong option; the message names it
@@ -28,11 +28,55 @@ export interface CodedError extends Error {
 
 export declare const errorCodes: Readonly<{ [K in ErrorCode]: K }>;
 
+/** A signing algorithm. ES256 is the recommended default for new set-ups; RS256 verifies only. */
+export type Algorithm = 'HS256' | 'ES256' | 'EdDSA' | 'RS256';
+
+/**
+ * Where a key is in its rotation: `standby` (published, verifies, does not sign yet), `current`
+ * (signs; exactly one), `retired` (verifies until its last token expires, still published).
+ */
+export type KeyStatus = 'standby' | 'current' | 'retired';
+
+/** A PEM text, a JWK (object or JSON text), the same as bytes, or a node:crypto KeyObject. */
+export type KeyText = string | Buffer | Uint8Array | JsonWebKey | import('crypto').KeyObject;
+
+/** A JSON Web Key (RFC 7517). */
+export interface JsonWebKey {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  d?: string;
+  [member: string]: unknown;
+}
+
 export interface KeyOptions {
-  /** Key id, 1 to 256 bytes, unique in the ring; goes into every token header. */
+  /** Key id, 1 to 256 bytes, unique in the ring; goes into every token header and the JWK Set. */
   kid: string;
-  /** HS256 secret, at least 32 bytes (a string counts its UTF-8 bytes). */
-  secret: string | Buffer | Uint8Array;
+  /** Default HS256 when `secret` is given; required otherwise. */
+  alg?: Algorithm;
+  /**
+   * Give every key a status, or none: without statuses the first key is current and the others
+   * retired.
+   */
+  status?: KeyStatus;
+  /** HS256 secret, at least 32 bytes (a string counts its UTF-8 bytes). HS256 keys only. */
+  secret?: string | Buffer | Uint8Array;
+  /**
+   * ES256 (P-256) or EdDSA (Ed25519) private key: PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) or a
+   * private JWK. Never with RS256, which verifies only. A copy made for the addon is wiped after use.
+   */
+  privateKey?: KeyText;
+  /**
+   * ES256, EdDSA or RS256 (2048 bits or more) public key: SPKI PEM (`-----BEGIN PUBLIC KEY-----`;
+   * for RSA also `RSA PUBLIC KEY`) or a public JWK. Verifies only, so never the current key.
+   */
+  publicKey?: KeyText;
 }
 
 export interface IssuerOptions {
@@ -40,18 +84,38 @@ export interface IssuerOptions {
   secret?: string | Buffer | Uint8Array;
   /** kid of `secret`; default "default". Ignored with `keys`. */
   kid?: string;
-  /** A key ring: the first key signs, every key verifies (key rotation). */
+  /** A key ring: exactly one key signs (the current one), every key verifies (key rotation). */
   keys?: KeyOptions[];
+  /**
+   * Key of the refresh-token MACs, at least 32 bytes. Required when the current key is not HS256;
+   * without it the key is derived from the current HS256 secret (as before this option existed).
+   * Adding it keeps refresh tokens made under a derived key valid.
+   */
+  refreshSecret?: string | Buffer | Uint8Array;
   /** Required; every token's `iss`, checked exactly on verify. */
   issuer: string;
   /** Required; every token's `aud` (the Parse appId); on verify `aud` must be it or an array containing it. */
   audience: string;
+  /** When set, every access token's `client_id` (RFC 9068), e.g. the Parse appId. Not checked on verify. */
+  clientId?: string;
   /** Access-token lifetime in seconds, integer 1..31536000. Default 1800. */
   accessTokenTTL?: number;
   /** Clock-skew allowance for exp/nbf in seconds, integer 0..300. Default 5. */
   leeway?: number;
   /** Maximum entries of the revocation list, integer 1..10000000. Default 100000. */
   revocationCapacity?: number;
+}
+
+/** A published key: the public parameters of an ES256, EdDSA or RS256 key, with `kid`, `alg` and `use: 'sig'`. */
+export interface PublicJsonWebKey extends JsonWebKey {
+  kid: string;
+  alg: Exclude<Algorithm, 'HS256'>;
+  use: 'sig';
+}
+
+/** A JWK Set (RFC 7517 section 5). */
+export interface JsonWebKeySet {
+  keys: PublicJsonWebKey[];
 }
 
 /** Claims for a new access token: `sub` (user objectId), `sid` (_Session objectId), plus custom claims. */
@@ -62,7 +126,7 @@ export interface NewClaims {
 }
 
 export interface AccessToken {
-  /** The JWT: header {"alg":"HS256","typ":"at+jwt","kid":...}. */
+  /** The JWT: header {"alg":<the current key's alg>,"typ":"at+jwt","kid":...}. */
   accessToken: string;
   /** Seconds until expiry (RFC 6749 expires_in). */
   expiresIn: number;
@@ -76,6 +140,8 @@ export interface AccessToken {
 export interface AccessTokenClaims {
   iss: string;
   aud: string | string[];
+  /** Present when the issuer has `clientId`. */
+  client_id?: string;
   sub: string;
   sid: string;
   iat?: number;
@@ -125,8 +191,8 @@ export declare class TokenIssuer {
   createJWT(claims: NewClaims): AccessToken;
 
   /**
-   * Verifies an access token and returns its claims. Checks, in order: shape, header (alg HS256,
-   * typ at+jwt, kid in the ring), signature, iss, aud, exp/nbf (with leeway), revocation.
+   * Verifies an access token and returns its claims. Checks, in order: shape, header (alg known,
+   * typ at+jwt, kid in the ring, alg that key's), signature, iss, aud, exp/nbf (with leeway), revocation.
    * Every call verifies fully and returns a new, unshared object (nothing is cached).
    * @throws {CodedError} TOKEN_*
    */
@@ -157,6 +223,13 @@ export declare class TokenIssuer {
   revoke(sid: string, untilEpochSeconds: number): void;
 
   isRevoked(sid: string): boolean;
+
+  /**
+   * The public keys, for a JWKS endpoint: every ES256, EdDSA and RS256 key whatever its status
+   * (standby keys so that verifiers have them before they sign, retired ones while their tokens
+   * live). HS256 keys are never included. A new object on each call.
+   */
+  jwks(): JsonWebKeySet;
 }
 
 /**
@@ -178,6 +251,7 @@ export declare function hashRefreshToken(token: string): string;
 export declare function refreshTokenMatches(token: string, hash: string): boolean;
 export declare function revoke(sid: string, untilEpochSeconds: number): void;
 export declare function isRevoked(sid: string): boolean;
+export declare function jwks(): JsonWebKeySet;
 
 /**
  * What the token core runs on: `'native'` (the platform's prebuilt binary, or a source build), or
@@ -207,8 +281,8 @@ export interface PluginOptions {
   secret?: string | Buffer;
   /** kid of `secret` (default "default"). */
   kid?: string;
-  /** A key ring: the first signs, all verify. */
-  keys?: KeyOptions[];
+  /** An HS256 key ring: the first signs, all verify. (The plugin does not take asymmetric keys yet.) */
+  keys?: Array<{ kid: string; secret: string | Buffer }>;
   /** Seconds (default 1800). */
   accessTokenTTL?: number;
   /** Absolute lifetime of a login in seconds; rotation never extends it (default: Parse's sessionLength). */

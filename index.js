@@ -3,6 +3,8 @@
 // (binding.js): JavaScript-side type checks and conversions, one native call per operation.
 // Every error thrown here or by the addon is an Error with a stable `code` (see index.d.ts).
 
+const { KeyObject } = require('crypto');
+
 const NAME = 'parse-server-refresh-token';
 const native = loadNativeBinding();
 
@@ -84,36 +86,54 @@ function secretBuffer(name, value) {
   throw optionError(name, 'must be a string or a Buffer of at least 32 bytes');
 }
 
+/**
+ * A PEM or JWK as bytes for the addon: a JWK object, or a node:crypto KeyObject as its JWK, is
+ * serialised (and the copy wiped after).
+ */
+function keyBuffer(name, value) {
+  if (value instanceof KeyObject) value = value.export({ format: 'jwk' });
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return { buffer: Buffer.from(JSON.stringify(value), 'utf8'), copied: true };
+  }
+  if (typeof value === 'string' || value instanceof Uint8Array) return secretBuffer(name, value);
+  throw optionError(name, 'must be a PEM string, a JWK (object or JSON string), a KeyObject or a Buffer');
+}
+
 const asNumber = value => (value == null ? undefined : typeof value === 'number' ? value : Number.NaN);
 const asString = value => (value == null ? undefined : typeof value === 'string' ? value : '');
+
+const KEY_SHAPE = '{ kid, alg, status, secret | privateKey | publicKey }';
 
 function nativeOptions(options, shared) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw codedError('INVALID_OPTION', `${NAME} options must be an object`);
   }
   const copies = [];
-  const secret = name => {
-    const { buffer, copied } = secretBuffer(name, options[name]);
+  const take = ({ buffer, copied }) => {
     if (copied) copies.push(buffer);
     return buffer;
   };
   const result = {
     issuer: asString(options.issuer),
     audience: asString(options.audience),
+    clientId: asString(options.clientId),
     accessTokenTTL: asNumber(options.accessTokenTTL),
     leeway: asNumber(options.leeway),
     revocationCapacity: asNumber(options.revocationCapacity),
     sharedRevocationList: shared,
   };
-  if (options.secret != null) result.secret = secret('secret');
+  if (options.secret != null) result.secret = take(secretBuffer('secret', options.secret));
+  if (options.refreshSecret != null) result.refreshSecret = take(secretBuffer('refreshSecret', options.refreshSecret));
   if (options.kid != null) result.kid = asString(options.kid);
   if (options.keys != null) {
-    if (!Array.isArray(options.keys)) throw optionError('keys', 'must be an array of { kid, secret }');
+    if (!Array.isArray(options.keys)) throw optionError('keys', `must be an array of ${KEY_SHAPE}`);
     result.keys = options.keys.map((key, i) => {
-      if (key === null || typeof key !== 'object') throw optionError(`keys[${i}]`, 'must be an object { kid, secret }');
-      const { buffer, copied } = secretBuffer(`keys[${i}].secret`, key.secret);
-      if (copied) copies.push(buffer);
-      return { kid: typeof key.kid === 'string' ? key.kid : '', secret: buffer };
+      if (key === null || typeof key !== 'object') throw optionError(`keys[${i}]`, `must be an object ${KEY_SHAPE}`);
+      const native = { kid: typeof key.kid === 'string' ? key.kid : '', alg: asString(key.alg), status: asString(key.status) };
+      if (key.secret != null) native.secret = take(secretBuffer(`keys[${i}].secret`, key.secret));
+      if (key.privateKey != null) native.privateKey = take(keyBuffer(`keys[${i}].privateKey`, key.privateKey));
+      if (key.publicKey != null) native.publicKey = take(keyBuffer(`keys[${i}].publicKey`, key.publicKey));
+      return native;
     });
   }
   return { options: result, copies };
@@ -124,8 +144,9 @@ function createNative(options, shared) {
   try {
     return native.createIssuer(normalized);
   } finally {
-    // Secrets given as strings were copied into Buffers for the addon, which keeps only keyed
-    // HMAC state: wipe the copies rather than leave them to the garbage collector.
+    // Secrets and keys given as strings or JWK objects were copied into Buffers for the addon,
+    // which keeps only parsed key state: wipe the copies rather than leave them to the garbage
+    // collector. (The caller's own strings are immutable in V8 and cannot be wiped from here.)
     for (const buffer of copies) buffer.fill(0);
   }
 }
@@ -181,7 +202,7 @@ function digits(out, from, to) {
   return n;
 }
 
-function claimsFrom(out, iss, aud) {
+function claimsFrom(out, iss, aud, clientId) {
   const first = out.charCodeAt(0);
   if (first < 48 || first > 57) return JSON.parse(out); // not a digit: the payload JSON
   const a = out.indexOf(SEP);
@@ -193,9 +214,13 @@ function claimsFrom(out, iss, aud) {
   const sid = out.slice(c + 1, d);
   const iat = digits(out, 0, a);
   const exp = digits(out, a + 1, b);
-  if (e === -1) return { iss, aud, sub, sid, iat, exp, jti: out.slice(d + 1) };
-  // Spread defines properties (a custom "__proto__" claim stays a plain own property).
-  return { iss, aud, sub, sid, iat, exp, jti: out.slice(d + 1, e), ...JSON.parse(out.slice(e + 1)) };
+  if (e === -1 && clientId === undefined) return { iss, aud, sub, sid, iat, exp, jti: out.slice(d + 1) };
+  const jti = e === -1 ? out.slice(d + 1) : out.slice(d + 1, e);
+  // Spread defines properties (a custom "__proto__" claim stays a plain own property). Key order
+  // is the payload's: client_id, when the issuer sets one, follows aud.
+  const custom = e === -1 ? undefined : JSON.parse(out.slice(e + 1));
+  if (clientId === undefined) return { iss, aud, sub, sid, iat, exp, jti, ...custom };
+  return { iss, aud, client_id: clientId, sub, sid, iat, exp, jti, ...custom };
 }
 
 const SHARED = Symbol('shared revocation list');
@@ -207,13 +232,17 @@ const SHARED = Symbol('shared revocation list');
 class TokenIssuer {
   #native; // the addon's External handle
   #ttl;
-  #iss; // the iss and aud claims of every token this issuer accepts
+  #iss; // the iss, aud (and client_id) claims of every token this issuer writes
   #aud;
+  #clientId;
 
   constructor(options, internal) {
     this.#native = createNative(options, internal === SHARED);
     this.#ttl = native.accessTokenTtl(this.#native);
-    ({ iss: this.#iss, aud: this.#aud } = native.issuerClaims(this.#native));
+    const { iss, aud, clientId } = native.issuerClaims(this.#native);
+    this.#iss = iss;
+    this.#aud = aud;
+    this.#clientId = clientId == null ? undefined : clientId;
   }
 
   createJWT(claims) {
@@ -237,7 +266,12 @@ class TokenIssuer {
   verifyAccessToken(token) {
     if (typeof token !== 'string') throw codedError('TOKEN_MALFORMED', 'Token is malformed');
     // Every call verifies fully in Rust (signature, claims, clock, revocation); nothing is cached.
-    return claimsFrom(native.verifyAccessTokenCompact(this.#native, token), this.#iss, this.#aud);
+    return claimsFrom(native.verifyAccessTokenCompact(this.#native, token), this.#iss, this.#aud, this.#clientId);
+  }
+
+  /** The public keys as a JWK Set: every ES256, EdDSA and RS256 key, whatever its status. */
+  jwks() {
+    return JSON.parse(native.jwks(this.#native));
   }
 
   createRefreshToken(sid) {
@@ -328,6 +362,7 @@ const core = {
   refreshTokenMatches: (token, hash) => current().refreshTokenMatches(token, hash),
   revoke: (sid, untilEpochSeconds) => current().revoke(sid, untilEpochSeconds),
   isRevoked: sid => current().isRevoked(sid),
+  jwks: () => current().jwks(),
 };
 
 module.exports = { ...core, ...require('./lib') };

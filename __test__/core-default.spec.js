@@ -15,6 +15,7 @@ const NAMES = [
   'refreshTokenMatches',
   'revoke',
   'isRevoked',
+  'jwks',
 ];
 
 test('every module-level function throws NOT_CONFIGURED before configure()', () => {

@@ -48,15 +48,48 @@ for (const job of jobs) {
 process.stdout.write(JSON.stringify(out));
 `;
 
-/** Runs jose jobs ({ op: 'verify' | 'sign', ... }) in one child process; returns their results. */
-function joseBatch(jobs) {
-  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', JOSE_SCRIPT], {
+// The same for asymmetric keys, as a remote verifier would: tokens are checked against our JWK Set
+// (jose picks the key by kid and alg), and signed with a private JWK.
+const JOSE_KEYS_SCRIPT = `
+import * as jose from 'jose';
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const out = [];
+for (const job of JSON.parse(input)) {
+  try {
+    if (job.op === 'verify') {
+      const { payload, protectedHeader } = await jose.jwtVerify(job.token, jose.createLocalJWKSet(job.jwks), {
+        issuer: job.issuer, audience: job.audience, typ: 'at+jwt', clockTolerance: 0,
+      });
+      out.push({ ok: true, payload, protectedHeader });
+    } else {
+      const key = await jose.importJWK(job.jwk, job.header.alg);
+      out.push({ ok: true, token: await new jose.SignJWT(job.payload).setProtectedHeader(job.header).sign(key) });
+    }
+  } catch (error) {
+    out.push({ ok: false, code: error.code || String(error) });
+  }
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
+function runModule(script, jobs) {
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     input: JSON.stringify(jobs),
     cwd: path.join(__dirname, '..'),
     encoding: 'utf8',
   });
   return JSON.parse(stdout);
 }
+
+/** Runs jose jobs ({ op: 'verify' | 'sign', ... }) in one child process; returns their results. */
+const joseBatch = jobs => runModule(JOSE_SCRIPT, jobs);
+
+/**
+ * Runs jose jobs for asymmetric keys in one child process: { op: 'verify', token, jwks, issuer,
+ * audience } or { op: 'sign', jwk (private), header, payload }.
+ */
+const joseKeysBatch = jobs => runModule(JOSE_KEYS_SCRIPT, jobs);
 
 /** Calls `fn`, expects it to throw, returns the error. */
 function thrown(fn) {
@@ -70,4 +103,4 @@ function thrown(fn) {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-module.exports = { b64url, craft, decodeSegment, joseBatch, thrown, nowSeconds };
+module.exports = { b64url, craft, decodeSegment, joseBatch, joseKeysBatch, thrown, nowSeconds };

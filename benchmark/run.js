@@ -1,12 +1,12 @@
 'use strict';
-// `npm run bench`: the HS256 micro-benchmark (index.js), then the load benchmark (load.js), each in
-// its own process. Both always run (a missed target in the first must not hide the second's figures);
-// the exit code is the worse of the two.
+// `npm run bench`: the HS256 micro-benchmark (index.js), the ES256/EdDSA one (keys.js), then the load
+// benchmark (load.js), each in its own process. All always run (a missed target in one must not hide
+// the others' figures); the exit code is the worst of them.
 const path = require('path');
 const { spawnSync } = require('child_process');
 
 let code = 0;
-for (const script of ['index.js', 'load.js']) {
+for (const script of ['index.js', 'keys.js', 'load.js']) {
   const result = spawnSync(process.execPath, [path.join(__dirname, script)], { stdio: 'inherit' });
   const status = result.status === null ? 2 : result.status;
   code = Math.max(code, status);

@@ -41,18 +41,19 @@ function ensureRustTarget(target) {
 }
 
 const builds = {
-  // The generated loader (binding.js) and its types are regenerated with the native build only.
+  // Every build writes the generated loader (binding.js) and its types: napi deletes the root files it
+  // manages that a build did not write, so a build without them would delete the loader.
   native: () => run(process.execPath, [NAPI, 'build', '--platform', '--release', '--js', 'binding.js', '--dts', 'binding.d.ts']),
   wasm: () => {
     ensureRustTarget(WASM_TARGET);
-    run(process.execPath, [NAPI, 'build', '--platform', '--release', '--target', WASM_TARGET, '--no-js', '--dts', 'binding.d.ts']);
+    run(process.execPath, [NAPI, 'build', '--platform', '--release', '--target', WASM_TARGET, '--js', 'binding.js', '--dts', 'binding.d.ts']);
   },
   cross: target => {
     if (!target) fail('usage: node scripts/build.js cross <rust target>, e.g. x86_64-unknown-linux-musl');
     const zigbuild = spawnSync('cargo', ['zigbuild', '--help'], { stdio: 'ignore' });
     if (zigbuild.status !== 0) fail('cross builds link with zig: `pip install ziglang cargo-zigbuild`.');
     ensureRustTarget(target);
-    run(process.execPath, [NAPI, 'build', '--platform', '--release', '--cross-compile', '--target', target, '--no-js', '--dts', 'binding.d.ts']);
+    run(process.execPath, [NAPI, 'build', '--platform', '--release', '--cross-compile', '--target', target, '--js', 'binding.js', '--dts', 'binding.d.ts']);
   },
 };
 

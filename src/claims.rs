@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorCode};
 
 /// Claims the issuer sets itself; a custom claim may not use these names.
-pub const RESERVED_CLAIMS: [&str; 8] = ["iss", "aud", "sub", "sid", "iat", "exp", "jti", "nbf"];
+pub const RESERVED_CLAIMS: [&str; 9] = ["iss", "aud", "client_id", "sub", "sid", "iat", "exp", "jti", "nbf"];
 
 /// `aud`: one string or an array of strings (RFC 7519 4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,13 +155,18 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
   let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// The part of every payload that is fixed per issuer: `{"iss":...,"aud":...,"sub":`.
-pub(crate) fn payload_prefix(issuer: &str, audience: &str) -> Vec<u8> {
-  let mut out = Vec::with_capacity(32 + issuer.len() + audience.len());
+/// The part of every payload that is fixed per issuer: `{"iss":...,"aud":...,"sub":`, with
+/// `"client_id":...` after `aud` when the issuer has one.
+pub(crate) fn payload_prefix(issuer: &str, audience: &str, client_id: Option<&str>) -> Vec<u8> {
+  let mut out = Vec::with_capacity(48 + issuer.len() + audience.len() + client_id.map_or(0, str::len));
   out.extend_from_slice(br#"{"iss":"#);
   push_json_str(&mut out, issuer);
   out.extend_from_slice(br#","aud":"#);
   push_json_str(&mut out, audience);
+  if let Some(client_id) = client_id {
+    out.extend_from_slice(br#","client_id":"#);
+    push_json_str(&mut out, client_id);
+  }
   out.extend_from_slice(br#","sub":"#);
   out
 }
@@ -293,12 +298,26 @@ mod tests {
     let custom = CustomClaims::parse(r#"{"role":"admin","n":[1,2],"q":"\"x\""}"#).unwrap();
     let mut out = Vec::new();
     let claims = NewClaims { sub: "u\"1", sid: "s1", iat: 10, exp: 20, jti: "abc", custom: Some(&custom) };
-    write_payload(&payload_prefix("https://iss", "app"), &claims, &mut out);
+    write_payload(&payload_prefix("https://iss", "app", None), &claims, &mut out);
     let v: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(
       v,
       serde_json::json!({"iss":"https://iss","aud":"app","sub":"u\"1","sid":"s1","iat":10,"exp":20,"jti":"abc","role":"admin","n":[1,2],"q":"\"x\""})
     );
+  }
+
+  #[test]
+  fn client_id_follows_aud_and_keeps_the_compact_form() {
+    let prefix = payload_prefix("https://iss", "app", Some("web"));
+    let mut out = Vec::new();
+    write_payload(&prefix, &NewClaims { sub: "u", sid: "s", iat: 1, exp: 2, jti: "j", custom: None }, &mut out);
+    assert_eq!(
+      std::str::from_utf8(&out).unwrap(),
+      r#"{"iss":"https://iss","aud":"app","client_id":"web","sub":"u","sid":"s","iat":1,"exp":2,"jti":"j"}"#
+    );
+    let mut compact = Vec::new();
+    assert!(write_compact(&out, &prefix, &mut compact));
+    assert_eq!(compact, b"1\x012\x01u\x01s\x01j");
   }
 
   #[test]
@@ -351,14 +370,14 @@ mod tests {
 
   fn compact(payload: &str) -> Option<String> {
     let mut out = Vec::new();
-    write_compact(payload.as_bytes(), &payload_prefix("https://iss", "app"), &mut out)
+    write_compact(payload.as_bytes(), &payload_prefix("https://iss", "app", None), &mut out)
       .then(|| String::from_utf8(out).unwrap())
   }
 
   #[test]
   fn compact_form_of_our_payloads() {
     let mut out = Vec::new();
-    let prefix = payload_prefix("https://iss", "app");
+    let prefix = payload_prefix("https://iss", "app", None);
     let custom = CustomClaims::parse(r#"{"role":"admin","n":[1,{"a":"\u0001"}]}"#).unwrap();
     let mut claims = NewClaims { sub: "ユーザー", sid: "s1", iat: 10, exp: 1800000020, jti: "abc_-", custom: None };
     write_payload(&prefix, &claims, &mut out);

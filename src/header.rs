@@ -1,4 +1,4 @@
-//! The JOSE header. We produce exactly `{"alg":"HS256","typ":"at+jwt","kid":<kid>}` (RFC 9068).
+//! The JOSE header. We produce exactly `{"alg":<key's alg>,"typ":"at+jwt","kid":<kid>}` (RFC 9068).
 //! Tokens carrying that exact encoding skip parsing (`KeyRing::match_header_segment`); any other
 //! encoding (another member order, extra members, as other JOSE libraries write it) is parsed
 //! and checked here, so each rejection gets its precise code.
@@ -8,19 +8,20 @@ use std::borrow::Cow;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use crate::algorithm::Algorithm;
 use crate::base64url;
 use crate::error::{Error, ErrorCode};
-use crate::keys::{KeyRing, SigningKey};
+use crate::keys::{Key, KeyRing};
 
-/// The only algorithm we sign with and accept.
-pub const ALGORITHM: &str = "HS256";
 /// RFC 9068 access-token type.
 pub const TOKEN_TYPE: &str = "at+jwt";
 
-/// The base64url header segment for `kid`.
-pub(crate) fn encoded_header(kid: &str) -> String {
+/// The base64url header segment for a key.
+pub(crate) fn encoded_header(alg: Algorithm, kid: &str) -> String {
   let mut json = String::with_capacity(48 + kid.len());
-  json.push_str(r#"{"alg":"HS256","typ":"at+jwt","kid":"#);
+  json.push_str(r#"{"alg":""#);
+  json.push_str(alg.as_str());
+  json.push_str(r#"","typ":"at+jwt","kid":"#);
   json.push_str(&serde_json::to_string(kid).unwrap_or_default());
   json.push('}');
   base64url::encode(json.as_bytes())
@@ -52,20 +53,19 @@ fn is_access_token_type(typ: &str) -> bool {
   bare.eq_ignore_ascii_case(TOKEN_TYPE)
 }
 
-/// Decodes and checks a header that is not byte-for-byte ours. Order: JSON object, alg, typ,
-/// crit, kid.
-pub(crate) fn check_header<'r>(segment: &[u8], ring: &'r KeyRing) -> Result<&'r SigningKey, Error> {
+/// Decodes and checks a header that is not byte-for-byte ours. Order: JSON object, alg (one we
+/// know), typ, crit, kid, and then alg again: it must be the alg of the key `kid` names.
+pub(crate) fn check_header<'r>(segment: &[u8], ring: &'r KeyRing) -> Result<&'r Key, Error> {
   let json = base64url::decode(segment).ok_or(ErrorCode::TokenMalformed)?;
   if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
     return Err(ErrorCode::TokenMalformed.into());
   }
   // Duplicate members are an error in serde's derived struct visitor: malformed.
   let header: RawHeader<'_> = serde_json::from_slice(&json).map_err(|_| ErrorCode::TokenMalformed)?;
-  match header.alg.as_deref() {
+  let alg = match header.alg.as_deref() {
     None => return Err(ErrorCode::TokenMalformed.into()),
-    Some(ALGORITHM) => {}
-    Some(_) => return Err(ErrorCode::TokenAlgorithmRejected.into()),
-  }
+    Some(name) => Algorithm::parse(name).ok_or(ErrorCode::TokenAlgorithmRejected)?,
+  };
   match header.typ.as_deref() {
     Some(typ) if is_access_token_type(typ) => {}
     _ => return Err(ErrorCode::TokenTypeRejected.into()),
@@ -76,16 +76,25 @@ pub(crate) fn check_header<'r>(segment: &[u8], ring: &'r KeyRing) -> Result<&'r 
     return Err(ErrorCode::TokenMalformed.into());
   }
   let kid = header.kid.ok_or(ErrorCode::TokenKeyUnknown)?;
-  ring.find(&kid).ok_or_else(|| ErrorCode::TokenKeyUnknown.into())
+  let key = ring.find(&kid).ok_or(ErrorCode::TokenKeyUnknown)?;
+  // RFC 8725 section 3.1: the key decides the algorithm, never the token. (An HS256 token that
+  // names an RS256 key must not be checked with the public key as an HMAC secret.)
+  if key.alg() != alg {
+    return Err(ErrorCode::TokenAlgorithmRejected.into());
+  }
+  Ok(key)
 }
 
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::keys::SigningKey;
+  use crate::keys::KeyStatus;
 
   fn ring() -> KeyRing {
-    KeyRing::new(vec![SigningKey::new("k1", &[1u8; 32]), SigningKey::new("k2", &[2u8; 32])])
+    KeyRing::new(vec![
+      Key::hs256("k1", KeyStatus::Current, &[1u8; 32]),
+      Key::hs256("k2", KeyStatus::Retired, &[2u8; 32]),
+    ])
   }
 
   fn seg(json: &str) -> String {
@@ -98,10 +107,12 @@ mod tests {
 
   #[test]
   fn our_header_is_exact() {
-    let decoded = base64url::decode(encoded_header("k1").as_bytes()).unwrap();
+    let decoded = base64url::decode(encoded_header(Algorithm::HS256, "k1").as_bytes()).unwrap();
     assert_eq!(decoded, br#"{"alg":"HS256","typ":"at+jwt","kid":"k1"}"#);
-    let escaped = base64url::decode(encoded_header("a\"b").as_bytes()).unwrap();
+    let escaped = base64url::decode(encoded_header(Algorithm::HS256, "a\"b").as_bytes()).unwrap();
     assert_eq!(escaped, br#"{"alg":"HS256","typ":"at+jwt","kid":"a\"b"}"#);
+    let es256 = base64url::decode(encoded_header(Algorithm::ES256, "k").as_bytes()).unwrap();
+    assert_eq!(es256, br#"{"alg":"ES256","typ":"at+jwt","kid":"k"}"#);
   }
 
   #[test]
@@ -119,7 +130,10 @@ mod tests {
   fn rejections_have_precise_codes() {
     assert_eq!(code(r#"{"alg":"none","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
     assert_eq!(code(r#"{"alg":"HS512","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
+    // A known algorithm, but not the named key's.
     assert_eq!(code(r#"{"alg":"RS256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
+    assert_eq!(code(r#"{"alg":"ES256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
+    assert_eq!(code(r#"{"alg":"EdDSA","typ":"at+jwt","kid":"k2"}"#), ErrorCode::TokenAlgorithmRejected);
     assert_eq!(code(r#"{"alg":"hs256","typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenAlgorithmRejected);
     assert_eq!(code(r#"{"typ":"at+jwt","kid":"k1"}"#), ErrorCode::TokenMalformed);
     assert_eq!(code(r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#), ErrorCode::TokenTypeRejected);

@@ -12,6 +12,7 @@ use crate::error::{Error, ErrorCode};
 use crate::keys::KeyRing;
 use crate::options::IssuerOptions;
 use crate::refresh::{self, RefreshToken, RefreshTokenInfo, Seed};
+use crate::refresh_keys::RefreshKeys;
 use crate::revocation::RevocationList;
 use crate::sign::sign;
 use crate::verify::{self, Policy, MAX_TOKEN_LEN};
@@ -40,8 +41,10 @@ impl std::fmt::Debug for AccessToken {
 #[derive(Debug)]
 pub struct TokenIssuer {
   ring: KeyRing,
+  refresh_keys: RefreshKeys,
   issuer: String,
   audience: String,
+  client_id: Option<String>,
   access_token_ttl: u64,
   leeway: u64,
   payload_prefix: Vec<u8>,
@@ -74,10 +77,12 @@ impl TokenIssuer {
 
   fn build(valid: crate::options::ValidOptions, revocations: Arc<RevocationList>) -> Self {
     TokenIssuer {
-      payload_prefix: payload_prefix(&valid.issuer, &valid.audience),
+      payload_prefix: payload_prefix(&valid.issuer, &valid.audience, valid.client_id.as_deref()),
       ring: valid.ring,
+      refresh_keys: valid.refresh_keys,
       issuer: valid.issuer,
       audience: valid.audience,
+      client_id: valid.client_id,
       access_token_ttl: valid.access_token_ttl,
       leeway: valid.leeway,
       revocations,
@@ -86,6 +91,11 @@ impl TokenIssuer {
 
   pub fn ring(&self) -> &KeyRing {
     &self.ring
+  }
+
+  /// The public keys as a JWK Set (JSON): every asymmetric key, whatever its status.
+  pub fn jwks_json(&self) -> &str {
+    self.ring.jwks_json()
   }
 
   pub fn revocation_list(&self) -> &Arc<RevocationList> {
@@ -122,7 +132,7 @@ impl TokenIssuer {
     let claims = NewClaims { sub, sid, iat: now, exp, jti: &jti, custom: custom.as_ref() };
     let mut payload = Vec::with_capacity(self.payload_prefix.len() + sub.len() + sid.len() + 80);
     write_payload(&self.payload_prefix, &claims, &mut payload);
-    let token = sign(self.ring.signing_key(), &payload);
+    let token = sign(self.ring.signing_key(), &payload)?;
     if token.len() > MAX_TOKEN_LEN {
       return Err(Error::new(
         ErrorCode::ClaimInvalid,
@@ -173,6 +183,11 @@ impl TokenIssuer {
     (&self.issuer, &self.audience)
   }
 
+  /// The `client_id` claim of every token, when the issuer has one.
+  pub fn client_id(&self) -> Option<&str> {
+    self.client_id.as_deref()
+  }
+
   /// Access-token lifetime in seconds (`expiresIn`).
   pub fn access_token_ttl(&self) -> u64 {
     self.access_token_ttl
@@ -182,14 +197,14 @@ impl TokenIssuer {
   pub fn create_refresh_token(&self, sid: &str) -> Result<(RefreshToken, String), Error> {
     refresh::check_sid(sid)?;
     let seed = Seed::generate();
-    let token = refresh::derive(self.ring.signing_key(), &seed, sid, 0)?;
+    let token = refresh::derive(self.refresh_keys.signing(), &seed, sid, 0)?;
     Ok((token, seed.encode()))
   }
 
   /// The token of `generation` again (deterministic): the grace window's "current token".
   pub fn derive_refresh_token(&self, sid: &str, seed: &str, generation: u32) -> Result<RefreshToken, Error> {
     let seed = Seed::parse(seed)?;
-    refresh::derive(self.ring.signing_key(), &seed, sid, generation)
+    refresh::derive(self.refresh_keys.signing(), &seed, sid, generation)
   }
 
   /// The successor of `generation`.
@@ -202,11 +217,11 @@ impl TokenIssuer {
     refresh::inspect(token).map(|(info, _)| info)
   }
 
-  /// True iff `token` is genuine for `seed` under any ring key. Malformed tokens are `false`;
+  /// True iff `token` is genuine for `seed` under any refresh key. Malformed tokens are `false`;
   /// a malformed seed (a server-side bug) is `INVALID_ARGUMENT`.
   pub fn verify_refresh_token(&self, token: &str, seed: &str) -> Result<bool, Error> {
     let seed = Seed::parse(seed)?;
-    Ok(refresh::verify(&self.ring, token, &seed))
+    Ok(refresh::verify(&self.refresh_keys, token, &seed))
   }
 
   pub fn hash_refresh_token(&self, token: &str) -> String {
@@ -322,15 +337,12 @@ mod tests {
 
   #[test]
   fn key_rotation() {
-    let old = TokenIssuer::new(&IssuerOptions {
-      secret: None,
-      keys: Some(vec![KeyOptions { kid: "k1", secret: SECRET }]),
-      ..options()
-    })
-    .unwrap();
+    let old =
+      TokenIssuer::new(&IssuerOptions { secret: None, keys: Some(vec![KeyOptions::hs256("k1", SECRET)]), ..options() })
+        .unwrap();
     let rotated = TokenIssuer::new(&IssuerOptions {
       secret: None,
-      keys: Some(vec![KeyOptions { kid: "k2", secret: &[7u8; 32] }, KeyOptions { kid: "k1", secret: SECRET }]),
+      keys: Some(vec![KeyOptions::hs256("k2", &[7u8; 32]), KeyOptions::hs256("k1", SECRET)]),
       ..options()
     })
     .unwrap();
@@ -435,5 +447,178 @@ mod tests {
       serde_json::json!({"iss":"https://api.example.com","aud":"appId","sub":"u","sid":"s","exp": now_secs() + 60});
     let theirs = jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(SECRET).unwrap()).unwrap();
     assert!(issuer.verify_access_token(&theirs).is_ok());
+  }
+
+  const ES256_PRIVATE: &str = include_str!("../testdata/es256-private.pem");
+  const EDDSA_PRIVATE: &str = include_str!("../testdata/eddsa-private.pem");
+  const EDDSA_PUBLIC: &str = include_str!("../testdata/eddsa-public.pem");
+  const RS256_PUBLIC: &str = include_str!("../testdata/rs256-public.pem");
+  const REFRESH: &[u8] = b"refresh-secret-0123456789abcdefgh";
+
+  fn asymmetric(kid: &'static str, alg: &'static str, private: &'static str) -> TokenIssuer {
+    TokenIssuer::new(&IssuerOptions {
+      secret: None,
+      keys: Some(vec![
+        KeyOptions {
+          kid,
+          alg: Some(alg),
+          status: Some("current"),
+          private_key: Some(private.as_bytes()),
+          ..Default::default()
+        },
+        KeyOptions {
+          kid: "rsa",
+          alg: Some("RS256"),
+          status: Some("retired"),
+          public_key: Some(RS256_PUBLIC.as_bytes()),
+          ..Default::default()
+        },
+      ]),
+      refresh_secret: Some(REFRESH),
+      client_id: Some("web"),
+      ..options()
+    })
+    .unwrap()
+  }
+
+  fn craft(header: &str, payload: &str, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+    let mut token = base64url::encode(header.as_bytes());
+    token.push('.');
+    token.push_str(&base64url::encode(payload.as_bytes()));
+    let signature = sign(token.as_bytes());
+    token.push('.');
+    token.push_str(&base64url::encode(&signature));
+    token
+  }
+
+  fn hmac_with(secret: &'static [u8]) -> impl Fn(&[u8]) -> Vec<u8> {
+    move |input| {
+      let mut mac = <crate::hmac_key::HmacSha256 as hmac::Mac>::new_from_slice(secret).unwrap();
+      hmac::Mac::update(&mut mac, input);
+      hmac::Mac::finalize(mac).into_bytes().to_vec()
+    }
+  }
+
+  #[test]
+  fn asymmetric_round_trips_and_jsonwebtoken_agrees() {
+    use jsonwebtoken::{decode, jwk::JwkSet, DecodingKey, Validation};
+    for (kid, alg, private) in [("ec", "ES256", ES256_PRIVATE), ("ed", "EdDSA", EDDSA_PRIVATE)] {
+      let issuer = asymmetric(kid, alg, private);
+      let t = issuer.create_access_token("user1", "sess1", Some(r#"{"n":1}"#)).unwrap();
+      let payload: serde_json::Value = serde_json::from_str(&issuer.verify_access_token(&t.token).unwrap()).unwrap();
+      assert_eq!(payload["client_id"], "web");
+      assert_eq!(payload["n"], 1);
+      // The crate verifies it with the key we publish, and the header is ours.
+      let set: JwkSet = serde_json::from_str(issuer.jwks_json()).unwrap();
+      assert_eq!(set.keys.len(), 2);
+      let jwk = set.find(kid).unwrap();
+      let jwt_alg = crate::Algorithm::parse(alg).unwrap().to_jsonwebtoken();
+      let mut validation = Validation::new(jwt_alg);
+      validation.set_audience(&["appId"]);
+      let data = decode::<serde_json::Value>(&t.token, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
+      assert_eq!(data.header.kid.as_deref(), Some(kid));
+      assert_eq!(data.header.typ.as_deref(), Some("at+jwt"));
+      assert_eq!(data.claims["sub"], "user1");
+      // A token the crate signs with the same private key verifies with ours.
+      let mut h = jsonwebtoken::Header::new(jwt_alg);
+      h.typ = Some("at+jwt".into());
+      h.kid = Some(kid.into());
+      let claims =
+        serde_json::json!({"iss":"https://api.example.com","aud":"appId","sub":"u","sid":"s","exp": now_secs() + 60});
+      let key = match alg {
+        "ES256" => jsonwebtoken::EncodingKey::from_ec_pem(private.as_bytes()),
+        _ => jsonwebtoken::EncodingKey::from_ed_pem(private.as_bytes()),
+      }
+      .unwrap();
+      let theirs = jsonwebtoken::encode(&h, &claims, &key).unwrap();
+      assert!(issuer.verify_access_token(&theirs).is_ok());
+      // Tampering is caught; a signature of the wrong length is malformed.
+      let (input, _) = theirs.rsplit_once('.').unwrap();
+      let forged = format!("{input}.{}", base64url::encode(&[7u8; 64]));
+      assert_eq!(issuer.verify_access_token(&forged).unwrap_err().code(), ErrorCode::TokenSignatureInvalid);
+      let short = format!("{input}.{}", base64url::encode(&[7u8; 32]));
+      assert_eq!(issuer.verify_access_token(&short).unwrap_err().code(), ErrorCode::TokenMalformed);
+    }
+  }
+
+  #[test]
+  fn debug_output_holds_no_key_material() {
+    let issuer = asymmetric("ec", "ES256", ES256_PRIVATE);
+    let text = format!("{issuer:?}");
+    let body: String = ES256_PRIVATE.lines().filter(|l| !l.starts_with("-----")).collect();
+    for chunk in body.as_bytes().chunks(16) {
+      assert!(!text.contains(std::str::from_utf8(chunk).unwrap()), "{text}");
+    }
+    assert!(!text.contains("refresh-secret") && text.contains("[redacted]"));
+  }
+
+  #[test]
+  fn jwks_publishes_public_parameters_only() {
+    let issuer = asymmetric("ec", "ES256", ES256_PRIVATE);
+    let set: serde_json::Value = serde_json::from_str(issuer.jwks_json()).unwrap();
+    let keys = set["keys"].as_array().unwrap();
+    assert_eq!(keys[0]["kid"], "ec");
+    assert_eq!(keys[0]["alg"], "ES256");
+    assert_eq!(keys[0]["use"], "sig");
+    assert_eq!(keys[0]["kty"], "EC");
+    assert_eq!(keys[0]["crv"], "P-256");
+    assert!(keys[0].get("d").is_none());
+    assert_eq!(keys[1]["kid"], "rsa");
+    assert_eq!(keys[1]["alg"], "RS256");
+    assert_eq!(keys[1]["kty"], "RSA");
+    assert!(keys[1]["n"].is_string() && keys[1]["e"].is_string());
+  }
+
+  #[test]
+  fn algorithm_confusion_is_rejected() {
+    let issuer = asymmetric("ed", "EdDSA", EDDSA_PRIVATE);
+    let payload =
+      format!(r#"{{"iss":"https://api.example.com","aud":"appId","sub":"u","sid":"s","exp":{}}}"#, now_secs() + 60);
+    // The classic: HS256 "signed" with the RS256 public key's text as the HMAC secret.
+    for header in [
+      r#"{"alg":"HS256","typ":"at+jwt","kid":"rsa"}"#,
+      r#"{"alg":"HS256","typ":"at+jwt","kid":"ed"}"#,
+      r#"{"alg":"ES256","typ":"at+jwt","kid":"ed"}"#,
+      r#"{"alg":"none","typ":"at+jwt","kid":"ed"}"#,
+    ] {
+      let token = craft(header, &payload, hmac_with(RS256_PUBLIC.as_bytes()));
+      assert_eq!(issuer.verify_access_token(&token).unwrap_err().code(), ErrorCode::TokenAlgorithmRejected, "{header}");
+    }
+    let eddsa_as_hs =
+      craft(r#"{"alg":"HS256","typ":"at+jwt","kid":"ed"}"#, &payload, hmac_with(EDDSA_PUBLIC.as_bytes()));
+    assert_eq!(issuer.verify_access_token(&eddsa_as_hs).unwrap_err().code(), ErrorCode::TokenAlgorithmRejected);
+  }
+
+  #[test]
+  fn refresh_secret_keeps_existing_refresh_tokens_valid() {
+    let before = TokenIssuer::new(&options()).unwrap();
+    let (t0, seed) = before.create_refresh_token("s").unwrap();
+    let with_refresh = TokenIssuer::new(&IssuerOptions { refresh_secret: Some(REFRESH), ..options() }).unwrap();
+    assert!(with_refresh.verify_refresh_token(&t0.token, &seed).unwrap(), "derived key still verifies");
+    let t1 = with_refresh.rotate_refresh_token("s", &seed, 0).unwrap();
+    assert!(!before.verify_refresh_token(&t1.token, &seed).unwrap(), "new tokens use refreshSecret");
+    // The asymmetric issuer with the same refreshSecret accepts them: one key, apart from the JWT keys.
+    let es = asymmetric("ec", "ES256", ES256_PRIVATE);
+    assert!(es.verify_refresh_token(&t1.token, &seed).unwrap());
+    assert!(!es.verify_refresh_token(&t0.token, &seed).unwrap(), "no HS256 key: nothing derived");
+  }
+
+  /// A token from before the key model changed: HS256, kid "default", signed with SECRET, and its
+  /// refresh token under the derived key. Both must keep verifying.
+  #[test]
+  fn tokens_of_the_previous_release_still_verify() {
+    let issuer = TokenIssuer::new(&options()).unwrap();
+    let payload = format!(
+      r#"{{"iss":"https://api.example.com","aud":"appId","sub":"u","sid":"s","iat":1,"exp":{}}}"#,
+      now_secs() + 60
+    );
+    let header = r#"{"alg":"HS256","typ":"at+jwt","kid":"default"}"#;
+    let token = craft(header, &payload, hmac_with(SECRET));
+    assert_eq!(token.split('.').next(), Some(issuer.ring().signing_key().header_segment()));
+    assert!(issuer.verify_access_token(&token).is_ok());
+    let seed = Seed::parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap().encode();
+    // Generation 0 of sid "s", all-zero seed, under the key derived from SECRET (as the README specifies).
+    let previous = issuer.derive_refresh_token("s", &seed, 0).unwrap();
+    assert_eq!(previous.token, "AQFzAAAAAPRu4GzYz9cT-950n6FRZ76-P1FoZMQkH_ZHdyU_V4Rb");
   }
 }

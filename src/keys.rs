@@ -1,50 +1,82 @@
-//! The key ring: HS256 keys parsed once, identified by `kid`. The first key signs, all verify.
-//!
-//! A key is kept only as pre-keyed HMAC state (the inner and outer pads already absorbed), which
-//! each call clones instead of redoing the key setup. That state is as sensitive as the secret,
-//! so it is zeroized on drop and never printed.
+//! The key ring: keys parsed once, each a `{kid, alg, material}` with a status. The current key
+//! signs; every key verifies (a standby key too: a peer instance may have promoted it already).
+//! A token is checked with the key its `kid` names, and only if it carries that key's `alg`.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use hmac::Mac;
+use serde_json::Value;
 
+use crate::algorithm::Algorithm;
+use crate::asymmetric::AsymmetricKey;
+use crate::base64url;
+use crate::error::{Error, ErrorCode};
 use crate::header;
+use crate::hmac_key::HmacKey;
+use crate::jwk;
 
-pub(crate) type HmacSha256 = Hmac<Sha256>;
-
-/// Minimum HS256 secret length in bytes (RFC 7518 section 3.2: at least the hash output size).
-pub const MIN_SECRET_LEN: usize = 32;
-
-/// Context string of the refresh-token key derivation: refresh MACs never share a key with JWTs.
-const REFRESH_KEY_CONTEXT: &[u8] = b"parse-server-refresh-token/refresh/v1";
-
-fn keyed(secret: &[u8]) -> HmacSha256 {
-  // HMAC accepts keys of every length (long ones are hashed first), so this cannot fail.
-  <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
+/// Where a key is in its rotation: published and verifying before it signs (`Standby`), signing
+/// (`Current`, exactly one), verifying until its last token expires (`Retired`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStatus {
+  Standby,
+  Current,
+  Retired,
 }
 
-/// One HS256 key: its `kid`, our exact encoded header for it, and pre-keyed MAC states.
-pub struct SigningKey {
+impl KeyStatus {
+  pub fn parse(name: &str) -> Option<KeyStatus> {
+    match name {
+      "standby" => Some(KeyStatus::Standby),
+      "current" => Some(KeyStatus::Current),
+      "retired" => Some(KeyStatus::Retired),
+      _ => None,
+    }
+  }
+}
+
+/// What a key signs and verifies with.
+pub(crate) enum Material {
+  /// HS256 on our own pre-keyed HMAC (the fast path).
+  Hmac(HmacKey),
+  /// ES256, EdDSA, RS256 through jsonwebtoken.
+  Asymmetric(AsymmetricKey),
+}
+
+pub struct Key {
   kid: String,
+  alg: Algorithm,
+  status: KeyStatus,
   header_segment: String,
-  access_mac: HmacSha256,
-  refresh_mac: HmacSha256,
+  material: Material,
 }
 
-impl SigningKey {
-  /// Builds a key from a secret. Length rules are checked by `options`; this only keys the MACs.
-  pub fn new(kid: &str, secret: &[u8]) -> Self {
-    let access_mac = keyed(secret);
-    let mut derive = access_mac.clone();
-    derive.update(REFRESH_KEY_CONTEXT);
-    let mut refresh_key: [u8; 32] = derive.finalize().into_bytes().into();
-    let refresh_mac = keyed(&refresh_key);
-    refresh_key.zeroize();
-    SigningKey { kid: kid.to_owned(), header_segment: header::encoded_header(kid), access_mac, refresh_mac }
+impl Key {
+  pub(crate) fn new(kid: &str, alg: Algorithm, status: KeyStatus, material: Material) -> Self {
+    Key { kid: kid.to_owned(), alg, status, header_segment: header::encoded_header(alg, kid), material }
+  }
+
+  /// An HS256 key from its secret (length rules are checked by `options`).
+  pub fn hs256(kid: &str, status: KeyStatus, secret: &[u8]) -> Self {
+    Key::new(kid, Algorithm::HS256, status, Material::Hmac(HmacKey::new(secret)))
   }
 
   pub fn kid(&self) -> &str {
     &self.kid
+  }
+
+  pub fn alg(&self) -> Algorithm {
+    self.alg
+  }
+
+  pub fn status(&self) -> KeyStatus {
+    self.status
+  }
+
+  /// Whether it holds what signing needs (a secret or a private key).
+  pub fn can_sign(&self) -> bool {
+    match &self.material {
+      Material::Hmac(_) => true,
+      Material::Asymmetric(key) => key.can_sign(),
+    }
   }
 
   /// The base64url header segment our tokens carry for this key.
@@ -52,67 +84,120 @@ impl SigningKey {
     &self.header_segment
   }
 
-  /// A fresh JWT MAC, already keyed.
-  #[inline]
-  pub(crate) fn access_mac(&self) -> HmacSha256 {
-    self.access_mac.clone()
+  pub(crate) fn hmac(&self) -> Option<&HmacKey> {
+    match &self.material {
+      Material::Hmac(key) => Some(key),
+      Material::Asymmetric(_) => None,
+    }
   }
 
-  /// A fresh refresh-token MAC under the derived refresh key.
-  #[inline]
-  pub(crate) fn refresh_mac(&self) -> HmacSha256 {
-    self.refresh_mac.clone()
+  /// Appends `.signature` for the signing input already in `token`.
+  pub(crate) fn sign_into(&self, token: &mut String) -> Result<(), Error> {
+    let signature = match &self.material {
+      Material::Hmac(key) => {
+        let mut mac = key.mac();
+        mac.update(token.as_bytes());
+        token.push('.');
+        base64url::encode_into(&mac.finalize().into_bytes(), token);
+        return Ok(());
+      }
+      Material::Asymmetric(key) => key.sign(token.as_bytes()).ok_or_else(|| {
+        Error::new(
+          ErrorCode::InvalidOption,
+          format!("parse-server-refresh-token: key {} cannot sign", self.alg.as_str()),
+        )
+      })?,
+    };
+    token.push('.');
+    base64url::encode_into(&signature, token);
+    Ok(())
   }
-}
 
-impl Drop for SigningKey {
-  fn drop(&mut self) {
-    // SAFETY: `Hmac<Sha256>` is plain data (arrays and integers, no pointers, no Drop), the
-    // all-zero bit pattern is a valid value of it, and we hold `&mut self`, so nobody else can
-    // observe the bytes while they are overwritten.
-    unsafe {
-      zeroize::zeroize_flat_type(&mut self.access_mac as *mut HmacSha256);
-      zeroize::zeroize_flat_type(&mut self.refresh_mac as *mut HmacSha256);
+  /// Checks the base64url `signature` over `input`: TOKEN_MALFORMED when it is not base64url of
+  /// the algorithm's length, TOKEN_SIGNATURE_INVALID when it does not verify. HMAC tags are
+  /// compared in constant time.
+  pub(crate) fn verify(&self, input: &[u8], signature: &[u8]) -> Result<(), Error> {
+    match &self.material {
+      Material::Hmac(key) => {
+        let tag = base64url::decode_array::<32>(signature).ok_or(ErrorCode::TokenMalformed)?;
+        let mut mac = key.mac();
+        mac.update(input);
+        mac.verify_slice(&tag).map_err(|_| ErrorCode::TokenSignatureInvalid.into())
+      }
+      Material::Asymmetric(key) => {
+        let bytes = base64url::decode(signature).ok_or(ErrorCode::TokenMalformed)?;
+        if self.alg.signature_len().is_some_and(|len| len != bytes.len()) {
+          return Err(ErrorCode::TokenMalformed.into());
+        }
+        if key.verify(input, &bytes) {
+          Ok(())
+        } else {
+          Err(ErrorCode::TokenSignatureInvalid.into())
+        }
+      }
+    }
+  }
+
+  /// The public JWK to publish, or None for an HS256 key (a secret is never published).
+  pub(crate) fn public_jwk(&self) -> Option<Value> {
+    match &self.material {
+      Material::Hmac(_) => None,
+      Material::Asymmetric(key) => Some(jwk::public_jwk(key.public_jwk().clone(), &self.kid, self.alg)),
     }
   }
 }
 
-impl ZeroizeOnDrop for SigningKey {}
-
-impl std::fmt::Debug for SigningKey {
+impl std::fmt::Debug for Key {
   fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    f.debug_struct("SigningKey").field("kid", &self.kid).field("secret", &"[redacted]").finish()
+    f.debug_struct("Key")
+      .field("kid", &self.kid)
+      .field("alg", &self.alg)
+      .field("status", &self.status)
+      .field("material", &"[redacted]")
+      .finish()
   }
 }
 
-/// The ordered key ring: `keys[0]` signs, every key verifies.
+/// The key ring, in the order given; exactly one key is current.
 #[derive(Debug)]
 pub struct KeyRing {
-  keys: Vec<SigningKey>,
+  keys: Vec<Key>,
+  current: usize,
+  jwks: String,
 }
 
 impl KeyRing {
-  /// `keys` must be non-empty with unique kids (checked by `options`).
-  pub(crate) fn new(keys: Vec<SigningKey>) -> Self {
-    debug_assert!(!keys.is_empty());
-    KeyRing { keys }
+  /// `keys` must be non-empty, with unique kids and exactly one current key that can sign
+  /// (checked by `options`).
+  pub(crate) fn new(keys: Vec<Key>) -> Self {
+    let current = keys.iter().position(|k| k.status == KeyStatus::Current).unwrap_or(0);
+    debug_assert!(keys.get(current).is_some_and(|k| k.status == KeyStatus::Current && k.can_sign()));
+    let published: Vec<Value> = keys.iter().filter_map(Key::public_jwk).collect();
+    let jwks = serde_json::json!({ "keys": published }).to_string();
+    KeyRing { keys, current, jwks }
   }
 
-  pub fn signing_key(&self) -> &SigningKey {
-    &self.keys[0]
+  /// The key that signs.
+  pub fn signing_key(&self) -> &Key {
+    &self.keys[self.current]
   }
 
-  pub fn keys(&self) -> &[SigningKey] {
+  pub fn keys(&self) -> &[Key] {
     &self.keys
   }
 
-  pub fn find(&self, kid: &str) -> Option<&SigningKey> {
+  pub fn find(&self, kid: &str) -> Option<&Key> {
     self.keys.iter().find(|k| k.kid == kid)
+  }
+
+  /// The JWK Set (RFC 7517 section 5) of every asymmetric key, whatever its status, as JSON.
+  pub fn jwks_json(&self) -> &str {
+    &self.jwks
   }
 
   /// The common case: the token's header segment is byte-for-byte one we produce.
   #[inline]
-  pub(crate) fn match_header_segment(&self, segment: &[u8]) -> Option<&SigningKey> {
+  pub(crate) fn match_header_segment(&self, segment: &[u8]) -> Option<&Key> {
     self.keys.iter().find(|k| k.header_segment.as_bytes() == segment)
   }
 }
@@ -123,7 +208,7 @@ mod tests {
 
   #[test]
   fn debug_never_prints_key_material() {
-    let key = SigningKey::new("k1", b"0123456789abcdef0123456789abcdef");
+    let key = Key::hs256("k1", KeyStatus::Current, b"0123456789abcdef0123456789abcdef");
     let text = format!("{key:?}");
     assert!(text.contains("[redacted]"));
     assert!(text.contains("k1"));
@@ -133,34 +218,28 @@ mod tests {
   }
 
   #[test]
-  fn pre_keyed_state_matches_fresh_hmac() {
-    let secret = b"0123456789abcdef0123456789abcdef-longer";
-    let key = SigningKey::new("k", secret);
-    let mut a = key.access_mac();
-    a.update(b"message");
-    let mut b = keyed(secret);
-    b.update(b"message");
-    assert_eq!(a.finalize().into_bytes(), b.finalize().into_bytes());
-  }
-
-  #[test]
-  fn refresh_key_differs_from_access_key() {
-    let key = SigningKey::new("k", &[1u8; 32]);
-    let mut a = key.access_mac();
-    a.update(b"m");
-    let mut r = key.refresh_mac();
-    r.update(b"m");
-    assert_ne!(a.finalize().into_bytes(), r.finalize().into_bytes());
-  }
-
-  #[test]
-  fn ring_lookup() {
-    let ring = KeyRing::new(vec![SigningKey::new("new", &[1u8; 32]), SigningKey::new("old", &[2u8; 32])]);
+  fn ring_lookup_and_current_key() {
+    let ring = KeyRing::new(vec![
+      Key::hs256("next", KeyStatus::Standby, &[3u8; 32]),
+      Key::hs256("new", KeyStatus::Current, &[1u8; 32]),
+      Key::hs256("old", KeyStatus::Retired, &[2u8; 32]),
+    ]);
     assert_eq!(ring.signing_key().kid(), "new");
     assert_eq!(ring.find("old").map(|k| k.kid()), Some("old"));
+    assert_eq!(ring.find("next").map(|k| k.status()), Some(KeyStatus::Standby));
     assert!(ring.find("other").is_none());
-    let seg = ring.keys()[1].header_segment().to_owned();
+    let seg = ring.keys()[2].header_segment().to_owned();
     assert_eq!(ring.match_header_segment(seg.as_bytes()).map(|k| k.kid()), Some("old"));
     assert!(ring.match_header_segment(b"eyJ").is_none());
+    assert_eq!(ring.jwks_json(), r#"{"keys":[]}"#, "HS256 keys are never published");
+  }
+
+  #[test]
+  fn statuses_parse_exactly() {
+    assert_eq!(KeyStatus::parse("standby"), Some(KeyStatus::Standby));
+    assert_eq!(KeyStatus::parse("current"), Some(KeyStatus::Current));
+    assert_eq!(KeyStatus::parse("retired"), Some(KeyStatus::Retired));
+    assert_eq!(KeyStatus::parse("Current"), None);
+    assert_eq!(KeyStatus::parse("revoked"), None);
   }
 }

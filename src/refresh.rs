@@ -7,8 +7,8 @@
 //! base64url( 0x01 | len(sid) | sid | g as u32 BE | HMAC-SHA256(refresh_key, 0x01 | seed | len(sid) | sid | g) )
 //! ```
 //!
-//! where `refresh_key = HMAC-SHA256(secret, "parse-server-refresh-token/refresh/v1")` for a ring
-//! key. The server stores only the seed, the generation and SHA-256 of the token. A database leak
+//! where `refresh_key` is one of `RefreshKeys` (`refreshSecret`, or derived from an HS256 secret
+//! as `HMAC-SHA256(secret, "parse-server-refresh-token/refresh/v1")`). The server stores only the seed, the generation and SHA-256 of the token. A database leak
 //! alone mints nothing (the key is missing); the key alone mints nothing (the seeds are missing);
 //! and the current token can be derived again, so a client that lost a refresh race inside the
 //! grace window can be handed the same chain's current token instead of a fork.
@@ -22,7 +22,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::base64url;
 use crate::error::{Error, ErrorCode};
-use crate::keys::{KeyRing, SigningKey};
+use crate::hmac_key::HmacKey;
+use crate::refresh_keys::RefreshKeys;
 
 const VERSION: u8 = 1;
 /// Longest session id a refresh token carries (Parse object ids are 10 characters).
@@ -85,8 +86,8 @@ pub(crate) fn check_sid(sid: &str) -> Result<(), Error> {
   Ok(())
 }
 
-fn mac(key: &SigningKey, seed: &Seed, sid: &str, generation: u32) -> [u8; MAC_LEN] {
-  let mut mac = key.refresh_mac();
+fn mac(key: &HmacKey, seed: &Seed, sid: &str, generation: u32) -> [u8; MAC_LEN] {
+  let mut mac = key.mac();
   mac.update(&[VERSION]);
   mac.update(&seed.0);
   mac.update(&[sid.len() as u8]);
@@ -95,8 +96,8 @@ fn mac(key: &SigningKey, seed: &Seed, sid: &str, generation: u32) -> [u8; MAC_LE
   mac.finalize().into_bytes().into()
 }
 
-/// The token of `generation` for this seed and sid, under the signing key. Deterministic.
-pub(crate) fn derive(key: &SigningKey, seed: &Seed, sid: &str, generation: u32) -> Result<RefreshToken, Error> {
+/// The token of `generation` for this seed and sid, under the signing refresh key. Deterministic.
+pub(crate) fn derive(key: &HmacKey, seed: &Seed, sid: &str, generation: u32) -> Result<RefreshToken, Error> {
   check_sid(sid)?;
   let mut raw = Vec::with_capacity(MIN_RAW_LEN + sid.len());
   raw.push(VERSION);
@@ -136,14 +137,14 @@ const fn sign_len(raw: usize) -> usize {
   crate::sign::encoded_len(raw)
 }
 
-/// True iff `token` is genuine for its own sid and generation under `seed` and any ring key.
+/// True iff `token` is genuine for its own sid and generation under `seed` and any refresh key.
 /// Every key is tried, and the tags are compared in constant time.
-pub(crate) fn verify(ring: &KeyRing, token: &str, seed: &Seed) -> bool {
+pub(crate) fn verify(keys: &RefreshKeys, token: &str, seed: &Seed) -> bool {
   let Ok((info, tag)) = inspect(token) else {
     return false;
   };
   let mut ok = Choice::from(0);
-  for key in ring.keys() {
+  for key in keys.all() {
     ok |= mac(key, seed, &info.sid, info.generation).ct_eq(&tag);
   }
   ok.into()
@@ -163,19 +164,30 @@ pub(crate) fn matches(token: &str, stored_hash: &str) -> bool {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::keys::{Key, KeyRing, KeyStatus};
   use std::collections::HashSet;
 
-  fn ring() -> KeyRing {
-    KeyRing::new(vec![SigningKey::new("new", &[1u8; 32]), SigningKey::new("old", &[2u8; 32])])
+  /// Refresh keys derived from two HS256 keys, as `options` builds them without `refreshSecret`.
+  fn ring_keys(secrets: &[[u8; 32]]) -> RefreshKeys {
+    let keys = secrets
+      .iter()
+      .enumerate()
+      .map(|(i, s)| Key::hs256(&format!("k{i}"), if i == 0 { KeyStatus::Current } else { KeyStatus::Retired }, s))
+      .collect();
+    RefreshKeys::new(None, &KeyRing::new(keys)).unwrap()
+  }
+
+  fn ring() -> RefreshKeys {
+    ring_keys(&[[1u8; 32], [2u8; 32]])
   }
 
   #[test]
   fn derive_is_deterministic_and_generations_differ() {
     let ring = ring();
     let seed = Seed::generate();
-    let a = derive(ring.signing_key(), &seed, "sess1", 0).unwrap();
-    let b = derive(ring.signing_key(), &seed, "sess1", 0).unwrap();
-    let c = derive(ring.signing_key(), &seed, "sess1", 1).unwrap();
+    let a = derive(ring.signing(), &seed, "sess1", 0).unwrap();
+    let b = derive(ring.signing(), &seed, "sess1", 0).unwrap();
+    let c = derive(ring.signing(), &seed, "sess1", 1).unwrap();
     assert_eq!(a, b);
     assert_ne!(a.token, c.token);
     assert_eq!(a.hash, hash(&a.token));
@@ -188,15 +200,15 @@ mod tests {
   fn inspect_and_verify() {
     let ring = ring();
     let seed = Seed::generate();
-    let t = derive(ring.signing_key(), &seed, "sess1", 7).unwrap();
+    let t = derive(ring.signing(), &seed, "sess1", 7).unwrap();
     let (info, _) = inspect(&t.token).unwrap();
     assert_eq!(info, RefreshTokenInfo { sid: "sess1".into(), generation: 7 });
     assert!(verify(&ring, &t.token, &seed));
     assert!(!verify(&ring, &t.token, &Seed::generate()), "other seed");
     // Old key still verifies.
-    let old = derive(&ring.keys()[1], &seed, "sess1", 7).unwrap();
+    let old = derive(&ring.all()[1], &seed, "sess1", 7).unwrap();
     assert!(verify(&ring, &old.token, &seed));
-    let other_ring = KeyRing::new(vec![SigningKey::new("x", &[3u8; 32])]);
+    let other_ring = ring_keys(&[[3u8; 32]]);
     assert!(!verify(&other_ring, &t.token, &seed), "other key");
     // A token re-labelled with another generation or sid fails.
     let mut raw = base64url::decode(t.token.as_bytes()).unwrap();
@@ -222,9 +234,9 @@ mod tests {
   fn sid_and_seed_are_checked() {
     let ring = ring();
     let seed = Seed::generate();
-    assert_eq!(derive(ring.signing_key(), &seed, "", 0).unwrap_err().code(), ErrorCode::InvalidArgument);
-    assert_eq!(derive(ring.signing_key(), &seed, &"s".repeat(65), 0).unwrap_err().code(), ErrorCode::InvalidArgument);
-    assert!(derive(ring.signing_key(), &seed, &"s".repeat(64), 0).is_ok());
+    assert_eq!(derive(ring.signing(), &seed, "", 0).unwrap_err().code(), ErrorCode::InvalidArgument);
+    assert_eq!(derive(ring.signing(), &seed, &"s".repeat(65), 0).unwrap_err().code(), ErrorCode::InvalidArgument);
+    assert!(derive(ring.signing(), &seed, &"s".repeat(64), 0).is_ok());
     assert_eq!(Seed::parse(&seed.encode()).unwrap().0, seed.0);
     assert_eq!(Seed::parse("short").err().unwrap().code(), ErrorCode::InvalidArgument);
   }

@@ -4,8 +4,6 @@
 //! The payload is base64-decoded with the shape checks but parsed only after the signature checks
 //! out, so unauthenticated input never reaches the JSON parser beyond the (small) header.
 
-use hmac::Mac;
-
 use crate::base64url;
 use crate::claims::RegisteredClaims;
 use crate::error::{Error, ErrorCode};
@@ -67,15 +65,11 @@ pub(crate) fn verify_into(
     None => crate::header::check_header(header, ring)?,
   };
 
-  // Shape of the other two segments: strict base64url (the payload JSON is parsed only once the
-  // signature holds), a signature of exactly 32 bytes.
-  let signature = base64url::decode_array::<32>(signature).ok_or(ErrorCode::TokenMalformed)?;
+  // The payload is decoded now but parsed only once the signature holds.
   base64url::decode_into(payload, out).ok_or(ErrorCode::TokenMalformed)?;
 
-  // Signature, compared in constant time.
-  let mut mac = key.access_mac();
-  mac.update(&bytes[..signed_len]);
-  mac.verify_slice(&signature).map_err(|_| ErrorCode::TokenSignatureInvalid)?;
+  // Signature, with the key's own algorithm.
+  key.verify(&bytes[..signed_len], signature)?;
 
   // Claims.
   let claims = RegisteredClaims::parse(out)?;
@@ -126,13 +120,20 @@ pub(crate) fn verify(
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::keys::SigningKey;
-  use crate::sign::sign;
+  use crate::keys::{Key, KeyStatus};
+  use hmac::Mac;
 
   const NOW: u64 = 1_800_000_000;
 
   fn ring() -> KeyRing {
-    KeyRing::new(vec![SigningKey::new("k1", &[1u8; 32]), SigningKey::new("k0", &[0u8; 32])])
+    KeyRing::new(vec![
+      Key::hs256("k1", KeyStatus::Current, &[1u8; 32]),
+      Key::hs256("k0", KeyStatus::Retired, &[0u8; 32]),
+    ])
+  }
+
+  fn sign(key: &Key, payload: &[u8]) -> String {
+    crate::sign::sign(key, payload).unwrap()
   }
 
   const POLICY: Policy<'static> = Policy { issuer: "https://api", audience: "app", leeway: 5 };
@@ -150,7 +151,7 @@ mod tests {
     let mut token = base64url::encode(header_json.as_bytes());
     token.push('.');
     token.push_str(&base64url::encode(payload_json.as_bytes()));
-    let mut mac = crate::keys::HmacSha256::new_from_slice(key_secret).unwrap();
+    let mut mac = crate::hmac_key::HmacSha256::new_from_slice(key_secret).unwrap();
     mac.update(token.as_bytes());
     token.push('.');
     token.push_str(&base64url::encode(&mac.finalize().into_bytes()));

@@ -61,13 +61,21 @@ pub fn create_issuer(options: NativeIssuerOptions) -> Result<IssuerHandle, Error
 pub struct NativeIssuerClaims {
   pub iss: String,
   pub aud: String,
+  pub client_id: Option<String>,
 }
 
-/// The `iss` and `aud` claims of this issuer's tokens (the compact form of verify leaves them out).
+/// The `iss`, `aud` and (when set) `client_id` claims of this issuer's tokens (the compact form
+/// of verify leaves them out).
 #[napi(ts_args_type = "issuer: ExternalObject<'TokenIssuer'>")]
 pub fn issuer_claims(issuer: &IssuerHandle) -> NativeIssuerClaims {
   let (iss, aud) = issuer.issuer_and_audience();
-  NativeIssuerClaims { iss: iss.to_owned(), aud: aud.to_owned() }
+  NativeIssuerClaims { iss: iss.to_owned(), aud: aud.to_owned(), client_id: issuer.client_id().map(str::to_owned) }
+}
+
+/// The JWK Set of the issuer's asymmetric keys, as JSON text (index.js parses it).
+#[napi(ts_args_type = "issuer: ExternalObject<'TokenIssuer'>")]
+pub fn jwks(issuer: &IssuerHandle) -> String {
+  issuer.jwks_json().to_owned()
 }
 
 /// Access-token lifetime in seconds (`expiresIn`).
