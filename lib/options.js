@@ -56,21 +56,29 @@ function checkSecret(secret, name) {
   if (bytes < 32) fail(`option ${name} must be at least 32 bytes long (got ${bytes}).`);
 }
 
+// A key of the ring: an HS256 secret, or an asymmetric key pair or public key (see README, Signing
+// keys). The shape is checked here; the key material, its algorithm, statuses and the refresh key are
+// checked by the native core, whose messages name the option too.
+const KEY_SHAPE = '{ kid, alg?, status?, secret | privateKey | publicKey }';
+
 function checkKeys(options) {
   const hasSecret = options.secret !== undefined;
   const hasKeys = options.keys !== undefined;
   if (hasSecret === hasKeys) fail('exactly one of the options secret or keys is required.');
+  if (options.refreshSecret !== undefined) checkSecret(options.refreshSecret, 'refreshSecret');
   if (hasSecret) return checkSecret(options.secret, 'secret');
-  if (!Array.isArray(options.keys) || options.keys.length === 0) fail('option keys must be a non-empty array of { kid, secret }.');
+  if (!Array.isArray(options.keys) || options.keys.length === 0) fail(`option keys must be a non-empty array of ${KEY_SHAPE}.`);
   const seen = new Set();
   options.keys.forEach((key, i) => {
-    if (!key || typeof key !== 'object') fail(`option keys[${i}] must be an object { kid, secret }.`);
+    if (!key || typeof key !== 'object' || Array.isArray(key)) fail(`option keys[${i}] must be an object ${KEY_SHAPE}.`);
     if (typeof key.kid !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(key.kid)) {
       fail(`option keys[${i}].kid must be 1 to 64 characters of A-Z a-z 0-9 . _ -.`);
     }
     if (seen.has(key.kid)) fail(`option keys[${i}].kid '${key.kid}' is used twice.`);
     seen.add(key.kid);
-    checkSecret(key.secret, `keys[${i}].secret`);
+    const material = ['secret', 'privateKey', 'publicKey'].filter(name => key[name] !== undefined);
+    if (material.length !== 1) fail(`option keys[${i}] must have exactly one of secret, privateKey or publicKey.`);
+    if (key.secret !== undefined) checkSecret(key.secret, `keys[${i}].secret`);
   });
 }
 
@@ -103,7 +111,7 @@ function isOrigin(value) {
 /** Returns the normalised options, or throws an Error naming the first bad option. */
 function validateOptions(input) {
   if (!input || typeof input !== 'object' || Array.isArray(input)) fail('options must be an object.');
-  const known = new Set([...Object.keys(DEFAULTS), 'secret', 'keys', 'kid', ...Object.keys(RENAMED)]);
+  const known = new Set([...Object.keys(DEFAULTS), 'secret', 'keys', 'kid', 'refreshSecret', ...Object.keys(RENAMED)]);
   for (const name of Object.keys(input)) {
     if (!known.has(name)) fail(`unknown option ${name}.`);
   }

@@ -62,8 +62,10 @@ class RefreshTokenPlugin {
       secret: o.secret,
       kid: o.kid,
       keys: o.keys,
+      refreshSecret: o.refreshSecret,
       issuer: issuerName,
       audience: o.audience || parseOptions.appId,
+      clientId: parseOptions.appId, // RFC 9068 client_id: the app the token was issued to
       accessTokenTTL: o.accessTokenTTL,
       leeway: o.leeway,
     });
@@ -159,11 +161,10 @@ class RefreshTokenPlugin {
       }
     }
     try {
-      // client_id (RFC 9068): the app the token was issued to, after the hook's claims so none replaces it.
-      return this.issuer.createJWT({ ...custom, client_id: this.appId, sub: session.userId, sid: session.objectId });
+      return this.issuer.createJWT({ ...custom, sub: session.userId, sid: session.objectId });
     } catch (error) {
       if (error && (error.code === 'CLAIM_RESERVED' || error.code === 'CLAIM_INVALID')) {
-        // An operator's bug, said plainly: the claims hook may not set iss, aud, sub, sid, iat, exp, jti, nbf.
+        // An operator's bug, said plainly: the claims hook may not set iss, aud, client_id, sub, sid, iat, exp, jti, nbf.
         throw parseError(parseServerModules().Parse.Error.INTERNAL_SERVER_ERROR, `The claims hook returned an invalid claim: ${error.message}`);
       }
       throw error;
