@@ -474,7 +474,10 @@ function judge(c, response) {
     return `not JSON: ${status} ${response.text.slice(0, 200)}`;
   }
   const keys = body && typeof body === 'object' ? Object.keys(body).sort().join(',') : '';
-  if (keys !== 'code,error' || typeof body.code !== 'number' || typeof body.error !== 'string') return `not Parse-shaped: ${status} ${response.text.slice(0, 200)}`;
+  // Parse's {code, error}; a 209 adds its stable machine-readable reason.
+  const shape = body && body.code === 209 ? 'code,error,reason' : 'code,error';
+  if (keys !== shape || typeof body.code !== 'number' || typeof body.error !== 'string') return `not Parse-shaped: ${status} ${response.text.slice(0, 200)}`;
+  if (body.code === 209 && !/^[a-z_]+$/.test(body.reason)) return `209 without a reason code: ${response.text.slice(0, 200)}`;
   if (c.kind === 'access') {
     if (status !== 400 || body.code !== 209) return `access: ${status} ${response.text.slice(0, 200)}`;
     if (!ACCESS_MESSAGES.has(body.error)) return `access: unknown message ${body.error}`;
