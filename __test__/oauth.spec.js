@@ -369,3 +369,47 @@ describe('bad input changes nothing and is never a 5xx', () => {
     expect(await sessionRows(server)).toEqual(before);
   });
 });
+
+describe("Parse's rateLimit and routeAllowList reach the OAuth routes, which send no Parse header", () => {
+  test('the token endpoint is rate limited like any Parse route', async () => {
+    const limited = await startParseServer({
+      // includeInternalRequests: Parse exempts 127.0.0.1, where the tests run, by default.
+      server: { rateLimit: [{ requestPath: '/oauth/token', requestTimeWindow: 60000, requestCount: 2, includeInternalRequests: true }] },
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await fetch(`${limited.serverURL}/oauth/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', client_id: APP_ID, refresh_token: 'not-a-token' }).toString(),
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([400, 400, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('a routeAllowList without the OAuth routes refuses them; with them, they answer', async () => {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: APP_ID, refresh_token: 'not-a-token' }).toString();
+    const send = target => fetch(`${target.serverURL}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+    const closed = await startParseServer({ server: { routeAllowList: ['users', 'login'] } });
+    try {
+      const refused = await send(closed);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ code: 119, error: 'Permission denied' }); // Parse's own answer
+    } finally {
+      await closed.close();
+    }
+    const open = await startParseServer({ server: { routeAllowList: ['users', 'login', 'oauth/token'] } });
+    try {
+      const answered = await send(open);
+      expect(answered.status).toBe(400);
+      expect((await answered.json()).error).toBe('invalid_grant');
+    } finally {
+      await open.close();
+    }
+  });
+});
