@@ -121,6 +121,27 @@ test('the key named by kid decides the algorithm: HS256, none or another alg und
   expect(issuer.verifyAccessToken(craft({ alg: 'RS256', typ: 'at+jwt', kid: 'rs' }, payload, { rsaKey: rsa.privateKey })).sub).toBe('user2');
 });
 
+test('a token verified once is remembered by its exact bytes only: claims, forgeries and removed keys are still judged', () => {
+  const issuer = new TokenIssuer({ ...base, keys: ring('es') });
+  const now = nowSeconds();
+  const token = craft({ alg: 'RS256', typ: 'at+jwt', kid: 'rs' }, claims({ exp: now + 2 }), { rsaKey: rsa.privateKey });
+  expect(issuer.verifyAccessToken(token).sub).toBe('user2');
+  expect(issuer.verifyAccessToken(token).sub).toBe('user2'); // from memory
+  const [header, payload, signature] = token.split('.');
+  // The remembered signature over another payload, or a changed signature over the same one: checked, refused.
+  const otherPayload = Buffer.from(JSON.stringify(claims({ sub: 'mallory', exp: now + 2 }))).toString('base64url');
+  expect(thrown(() => issuer.verifyAccessToken(`${header}.${otherPayload}.${signature}`)).code).toBe('TOKEN_SIGNATURE_INVALID');
+  const flipped = Buffer.from(signature, 'base64url');
+  flipped[10] ^= 1;
+  expect(thrown(() => issuer.verifyAccessToken(`${header}.${payload}.${flipped.toString('base64url')}`)).code).toBe('TOKEN_SIGNATURE_INVALID');
+  // Claims are checked on every call: revocation of its session applies to a remembered token.
+  issuer.revoke('sess2', now + 60);
+  expect(thrown(() => issuer.verifyAccessToken(token)).code).toBe('TOKEN_REVOKED');
+  // A ring without the key (the key removed) does not know the token.
+  const without = new TokenIssuer({ ...base, keys: ring('es').filter(key => key.kid !== 'rs') });
+  expect(thrown(() => without.verifyAccessToken(token)).code).toBe('TOKEN_KEY_UNKNOWN');
+});
+
 test('a node:crypto KeyObject is taken as its JWK', () => {
   const issuer = new TokenIssuer({ ...base, keys: [{ kid: 'ko', alg: 'EdDSA', privateKey: eddsa.privateKey, status: 'current' }, { kid: 'pk', alg: 'ES256', publicKey: es256.publicKey, status: 'retired' }] });
   expect(issuer.jwks().keys.map(k => k.kid)).toEqual(['ko', 'pk']);

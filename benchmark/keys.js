@@ -1,7 +1,9 @@
 'use strict';
 // ES256 and EdDSA sign and verify, side by side in one process: this addon (jsonwebtoken crate,
 // RustCrypto backend), fast-jwt and @node-rs/jsonwebtoken (sync), jose (async API, awaited one at a
-// time), plus the Rust floor and the WebAssembly fallback. A new key pair per run (node:crypto). Prints ops/s and ratios, and the
+// time), plus the Rust floor and the WebAssembly fallback. Verification is measured on tokens new
+// to the verifier (the public-key check every time) and on the same token again (answered from the
+// verified-signature memory, as fast-jwt's cache answers a hit). A new key pair per run (node:crypto). Prints ops/s and ratios, and the
 // goal: verify at least 1.5x the fastest JavaScript library without a cache.
 //
 //   node benchmark/keys.js   (BENCH_ROUND_MS=150 BENCH_ROUNDS=3 for a quicker, noisier run)
@@ -37,6 +39,10 @@ function rows(alg, pair, jose, joseKeys) {
   const floors = issuer[Symbol.for('parse-server-refresh-token.benchmarkFloors')]();
   const wasmIssuer = wasm && new wasm.TokenIssuer(options);
   const token = issuer.createJWT({ sub: SUB, sid: SID }).accessToken;
+  // Twice as many distinct tokens as the verified-signature memory holds, taken in turn: each is new
+  // to it when it comes round again, so every verification runs the public-key check.
+  const fresh = Array.from({ length: 8192 }, (_, i) => issuer.createJWT({ sub: SUB, sid: `s${i}` }).accessToken);
+  let next = 0;
   const fastSign = createSigner({ key: privatePem, algorithm: alg, kid: KID, typ: 'at+jwt' });
   const fastVerify = createVerifier({ key: publicPem, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE, cache: false });
   const fastVerifyCached = createVerifier({ key: publicPem, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE, cache: true });
@@ -53,12 +59,13 @@ function rows(alg, pair, jose, joseKeys) {
     bench('jose SignJWT (async, awaited)', () => new jose.SignJWT(claims()).setProtectedHeader(joseHeader).sign(joseKeys.private), { async: true }),
   ];
   const verify = [
-    bench('parse-server-refresh-token verifyAccessToken', () => issuer.verifyAccessToken(token)),
-    floor('  Rust floor (same verify code, no napi)', () => floors.verify(token, 2000)),
+    bench('parse-server-refresh-token verifyAccessToken, new tokens', () => issuer.verifyAccessToken(fresh[next++ & 8191])),
+    floor('  Rust floor (same token, remembered, no napi)', () => floors.verify(token, 20000)),
     bench('fast-jwt (cache off)', () => fastVerify(token)),
     bench('@node-rs/jsonwebtoken verifySync', () => nodeRs.verifySync(token, publicPem, nodeRsValidation)),
     bench('jose jwtVerify (async, awaited)', () => jose.jwtVerify(token, joseKeys.public, joseOptions), { async: true }),
     bench('  fast-jwt (cache on, hit)', () => fastVerifyCached(token)),
+    bench('  parse-server-refresh-token, the same token again', () => issuer.verifyAccessToken(token)),
   ];
   if (wasmIssuer) {
     sign.push(bench('  WebAssembly fallback createJWT', () => wasmIssuer.createJWT({ sub: SUB, sid: SID })));
@@ -93,7 +100,8 @@ async function main() {
     const bestVerify = fastest(verify.slice(2, 5));
     table(`${alg} sign (ratio vs the fastest JavaScript library, ${bestSign.name})`, sign, { ...bestSign, name: 'fastest' });
     table(`${alg} verify (ratio vs the fastest JavaScript library without a cache, ${bestVerify.name})`, verify, { ...bestVerify, name: 'fastest' });
-    goals.push([`${alg} verify >= ${VERIFY_GOAL}x the fastest JavaScript library`, verify[0].ops / bestVerify.ops, VERIFY_GOAL]);
+    goals.push([`${alg} verify, new tokens, >= ${VERIFY_GOAL}x the fastest JavaScript library`, verify[0].ops / bestVerify.ops, VERIFY_GOAL]);
+    goals.push([`  ${alg} verify, the same token again, x fast-jwt's cache hit`, verify[6].ops / verify[5].ops]);
     goals.push([`  ${alg} sign x the fastest JavaScript library`, sign[0].ops / bestSign.ops]);
   }
   report(goals, started);

@@ -18,6 +18,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 
 use crate::algorithm::Algorithm;
+use crate::verified::VerifiedSignatures;
 
 /// Smallest RSA modulus we verify with, in bytes (RFC 7518 section 3.3: 2048 bits or larger).
 const MIN_RSA_MODULUS_LEN: usize = 256;
@@ -26,6 +27,7 @@ pub(crate) struct AsymmetricKey {
   signer: Option<Box<dyn JwtSigner>>,
   verifier: Box<dyn JwtVerifier>,
   public_jwk: Jwk,
+  verified: VerifiedSignatures,
 }
 
 fn curve_problem(alg: Algorithm, public_jwk: Option<&Jwk>) -> String {
@@ -61,7 +63,7 @@ impl AsymmetricKey {
     let probe = b"parse-server-refresh-token key check";
     let signature = signer.try_sign(probe).map_err(|_| curve_problem(alg, None))?;
     verifier.verify(probe, &signature).map_err(|_| "does not verify its own signature".to_owned())?;
-    Ok(AsymmetricKey { signer: Some(signer), verifier, public_jwk })
+    Ok(AsymmetricKey { signer: Some(signer), verifier, public_jwk, verified: VerifiedSignatures::default() })
   }
 
   /// A key that verifies only.
@@ -75,7 +77,7 @@ impl AsymmetricKey {
       }
     }
     let verifier = verifier(alg, &key, &public_jwk)?;
-    Ok(AsymmetricKey { signer: None, verifier, public_jwk })
+    Ok(AsymmetricKey { signer: None, verifier, public_jwk, verified: VerifiedSignatures::default() })
   }
 
   pub(crate) fn can_sign(&self) -> bool {
@@ -88,8 +90,9 @@ impl AsymmetricKey {
     self.signer.as_ref()?.try_sign(input).ok()
   }
 
+  /// Checks the signature; a token this key verified before is answered from memory (verified.rs).
   pub(crate) fn verify(&self, input: &[u8], signature: &Vec<u8>) -> bool {
-    self.verifier.verify(input, signature).is_ok()
+    self.verified.verify(input, signature, || self.verifier.verify(input, signature).is_ok())
   }
 
   /// The public JWK (parameters and `alg`; `kid` and `use` are added by `jwk::public_jwk`).

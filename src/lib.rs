@@ -21,6 +21,7 @@ mod refresh;
 mod refresh_keys;
 mod revocation;
 mod sign;
+mod verified;
 mod verify;
 
 #[cfg(feature = "node")]
