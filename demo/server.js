@@ -3,7 +3,8 @@
 // the same port, on an embedded PostgreSQL kept in ./.data (or on DATABASE_URI if set), and a demo
 // web page at / (the Parse JS SDK with the client helper; browsers get the refresh token as a cookie).
 //
-// Environment: PORT (1337), DATABASE_URI, APP_ID, MASTER_KEY, TOKEN_SECRET, TOKEN_ISSUER,
+// Environment: PORT (1337), DATABASE_URI, APP_ID, MASTER_KEY, TOKEN_ALG (HS256, ES256 or EdDSA),
+// TOKEN_SECRET (HS256), TOKEN_PRIVATE_KEY and TOKEN_REFRESH_SECRET (ES256, EdDSA), TOKEN_ISSUER,
 // ACCESS_TOKEN_TTL (1800; try 20 to watch the page refresh its token), REUSE_INTERVAL (10), PG_PORT
 // (5433, the embedded PostgreSQL's port). A second `npm start` with another PORT and the first one's
 // DATABASE_URI joins the same database.
@@ -22,7 +23,55 @@ const APP_ID = env.APP_ID || 'demo-app';
 const MASTER_KEY = env.MASTER_KEY || 'demo-master-key';
 const intEnv = (name, fallback) => (env[name] === undefined ? fallback : Number(env[name]));
 
+/** A private key from TOKEN_PRIVATE_KEY (PEM or JWK JSON), or a new pair for this run. */
+function privateKeyFor(alg) {
+  const given = env.TOKEN_PRIVATE_KEY;
+  if (given) {
+    const jwk = given.trim().startsWith('{') ? JSON.parse(given) : null;
+    const key = jwk ? crypto.createPrivateKey({ key: jwk, format: 'jwk' }) : crypto.createPrivateKey(given);
+    return { privateKey: given, kid: (jwk && jwk.kid) || kidOf(key) };
+  }
+  // A demo convenience only: a restart changes the key, and every access token dies with the process.
+  console.warn(`TOKEN_PRIVATE_KEY is not set: using a new ${alg} key pair for this run.`);
+  const pair = alg === 'ES256' ? crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }) : crypto.generateKeyPairSync('ed25519');
+  return { privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), kid: kidOf(pair.privateKey) };
+}
+
+// Named after the public key, so that a verifier never meets two keys under one kid across restarts.
+const kidOf = key => crypto.createHash('sha256').update(crypto.createPublicKey(key).export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
+
+/** The `secret` or `keys` (with `refreshSecret`) options for TOKEN_ALG. */
+function signingOptions() {
+  const alg = env.TOKEN_ALG || 'HS256';
+  if (alg === 'HS256') {
+    let secret = env.TOKEN_SECRET;
+    if (!secret) {
+      // A demo convenience only: a restart invalidates every token. Set TOKEN_SECRET in real use.
+      secret = crypto.randomBytes(32).toString('base64url');
+      console.warn('TOKEN_SECRET is not set: using a random secret for this run (tokens die with the process).');
+    }
+    return { secret };
+  }
+  if (alg === 'RS256') {
+    console.error('TOKEN_ALG=RS256: RS256 keys only verify here (the RSA signing code available to the core leaks timing), so the demo cannot sign with one. Use TOKEN_ALG=ES256 or EdDSA.');
+    process.exit(1);
+  }
+  if (alg !== 'ES256' && alg !== 'EdDSA') {
+    console.error(`TOKEN_ALG must be HS256, ES256 or EdDSA (got ${alg}).`);
+    process.exit(1);
+  }
+  const { privateKey, kid } = privateKeyFor(alg);
+  let refreshSecret = env.TOKEN_REFRESH_SECRET;
+  if (!refreshSecret) {
+    // Refresh tokens are MACed, not signed: an asymmetric key pair still needs this secret.
+    refreshSecret = crypto.randomBytes(32).toString('base64url');
+    console.warn('TOKEN_REFRESH_SECRET is not set: using a random one for this run (refresh tokens die with the process).');
+  }
+  return { keys: [{ kid, alg, privateKey, status: 'current' }], refreshSecret };
+}
+
 async function main() {
+  const signing = signingOptions(); // before PostgreSQL starts: a wrong TOKEN_ALG stops at once
   let postgres = null;
   let databaseURI = env.DATABASE_URI;
   if (!databaseURI) {
@@ -30,16 +79,9 @@ async function main() {
     databaseURI = postgres.uri('postgres');
   }
 
-  let secret = env.TOKEN_SECRET;
-  if (!secret) {
-    // A demo convenience only: a restart invalidates every token. Set TOKEN_SECRET in real use.
-    secret = crypto.randomBytes(32).toString('base64url');
-    console.warn('TOKEN_SECRET is not set: using a random secret for this run (tokens die with the process).');
-  }
-
   const serverURL = `http://127.0.0.1:${PORT}/parse`;
   const tokens = refreshTokens({
-    secret,
+    ...signing,
     // The OAuth issuer is a URL (RFC 8414). Instances on other ports must share it: set TOKEN_ISSUER.
     issuer: env.TOKEN_ISSUER || serverURL,
     accessTokenTTL: intEnv('ACCESS_TOKEN_TTL', 1800),
@@ -72,7 +114,9 @@ async function main() {
   console.log(`Demo page: http://127.0.0.1:${PORT}/`);
   console.log(`Parse Server with refresh tokens: ${serverURL}`);
   console.log(`GraphQL: http://127.0.0.1:${PORT}/graphql   LiveQuery: ws://127.0.0.1:${PORT}/parse`);
-  console.log(`OAuth metadata: http://127.0.0.1:${PORT}${metadata.path}   JWKS: ${serverURL}/.well-known/jwks.json`);
+  console.log(`Access tokens: ${signing.keys ? `${signing.keys[0].alg}, kid ${signing.keys[0].kid}` : 'HS256 (no public keys: the JWKS is empty)'}`);
+  console.log(`JWKS: ${serverURL}/.well-known/jwks.json`);
+  console.log(`OAuth discovery: http://127.0.0.1:${PORT}${metadata.path} (also ${serverURL}/.well-known/oauth-authorization-server)`);
   console.log(`Database: ${databaseURI}`);
 
   let stopping = false;

@@ -33,13 +33,14 @@ async function createDatabase(prefix = 'suite') {
 
 
 /**
- * `tokens`: plugin options (over a test secret) or `false` for plain Parse Server; `server`: extra
- * Parse Server options; `cloud`: a cloud code module (see support/cloud.js); `hooks`: names of hooks to
+ * `tokens`: plugin options (over a test secret, unless they bring their own `keys`) or `false` for
+ * plain Parse Server; `server`: extra Parse Server options; `cloud`: a cloud code module (see support/cloud.js); `hooks`: names of hooks to
  * record; `claims`: what the claims hook returns.
  */
 async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud = path.join(__dirname, 'cloud.js'), hooks = [], claims, port, secondApp, emails = false, demoPage = false } = {}) {
   databaseURI = databaseURI || (await createDatabase());
-  const pluginOptions = tokens === false ? false : { secret: SECRET, ...tokens };
+  // The plugin takes exactly one of secret and keys: a key ring replaces the test secret.
+  const pluginOptions = tokens === false ? false : tokens.keys !== undefined ? { ...tokens } : { secret: SECRET, ...tokens };
   // `secondApp: { tokens }`: another app in the same process at /second. It shares the database:
   // Parse Server's schema cache is process-wide, so two apps of one process on two empty databases
   // do not start.
@@ -83,7 +84,7 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
   });
   const serverURL = `http://127.0.0.1:${listenPort}/parse`;
   const issuer =
-    pluginOptions && new TokenIssuer({ secret: pluginOptions.secret, keys: pluginOptions.keys, issuer: pluginOptions.issuer || serverURL, audience: pluginOptions.audience || APP_ID });
+    pluginOptions && new TokenIssuer({ secret: pluginOptions.secret, keys: pluginOptions.keys, refreshSecret: pluginOptions.refreshSecret, issuer: pluginOptions.issuer || serverURL, audience: pluginOptions.audience || APP_ID });
   const exited = new Promise(resolve => child.once('exit', resolve));
   return {
     child,
@@ -151,3 +152,45 @@ function signHS256(header, payload, secret = SECRET) {
 }
 
 module.exports.signHS256 = signHS256;
+
+/**
+ * A resource server in its own process (support/resource-server.mjs) that verifies access tokens
+ * with jose's createRemoteJWKSet against `jwksURL`, caching the key set for `cacheMs`.
+ * `check(token)` resolves to { status, body } of its GET /resource.
+ */
+async function startResourceServer({ jwksURL, issuer, audience = APP_ID, cacheMs, leeway = 0 }) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'resource-server.mjs')], {
+    env: { ...process.env, PSRT_RS_JWKS_URL: jwksURL, PSRT_RS_ISSUER: issuer, PSRT_RS_AUDIENCE: audience, PSRT_RS_CACHE_MS: String(cacheMs), PSRT_RS_LEEWAY: String(leeway) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', chunk => (stderr = (stderr + chunk).slice(-20000)));
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  const port = await new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout.on('data', chunk => {
+      stdout += chunk;
+      const match = /READY (\d+)/.exec(stdout);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', code => reject(new Error(`the resource server exited with ${code}:\n${stderr}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    async check(token) {
+      const response = await fetch(`${base}/resource`, { headers: { Authorization: `Bearer ${token}` } });
+      return { status: response.status, body: await response.json() };
+    },
+    /** How many times it has downloaded the key set. */
+    async fetches() {
+      return (await (await fetch(`${base}/__fetches`)).json()).count;
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+module.exports.startResourceServer = startResourceServer;
