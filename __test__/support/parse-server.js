@@ -39,7 +39,8 @@ async function createDatabase(prefix = 'suite') {
  */
 async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud = path.join(__dirname, 'cloud.js'), hooks = [], claims, port, secondApp, emails = false, demoPage = false } = {}) {
   databaseURI = databaseURI || (await createDatabase());
-  const pluginOptions = tokens === false ? false : { secret: SECRET, ...tokens };
+  // A ring of `keys` replaces the test secret (the plugin takes one or the other).
+  const pluginOptions = tokens === false ? false : tokens.keys ? { ...tokens } : { secret: SECRET, ...tokens };
   // `secondApp: { tokens }`: another app in the same process at /second. It shares the database:
   // Parse Server's schema cache is process-wide, so two apps of one process on two empty databases
   // do not start.
@@ -83,7 +84,7 @@ async function startParseServer({ databaseURI, tokens = {}, server = {}, cloud =
   });
   const serverURL = `http://127.0.0.1:${listenPort}/parse`;
   const issuer =
-    pluginOptions && new TokenIssuer({ secret: pluginOptions.secret, keys: pluginOptions.keys, issuer: pluginOptions.issuer || serverURL, audience: pluginOptions.audience || APP_ID });
+    pluginOptions && new TokenIssuer({ secret: pluginOptions.secret, keys: pluginOptions.keys, refreshSecret: pluginOptions.refreshSecret, issuer: pluginOptions.issuer || serverURL, audience: pluginOptions.audience || APP_ID });
   const exited = new Promise(resolve => child.once('exit', resolve));
   return {
     child,
