@@ -1,0 +1,227 @@
+'use strict';
+// Others' code judges our tokens. Real Parse Servers with asymmetric keys publish them at the JWKS
+// URL that RFC 8414 discovery names; `jose` (createRemoteJWKSet + jwtVerify) and Python's PyJWT
+// (PyJWKClient) verify our ES256 and EdDSA access tokens from there, and the RS256 tokens of an
+// external issuer whose public key is in our ring (verify-only). Forged tokens (algorithm confusion,
+// `alg: none`, unknown or spoofed keys) are refused by the server with 209.
+const crypto = require('crypto');
+const path = require('path');
+const { spawn } = require('child_process');
+const { APP_ID, SECRET, signHS256 } = require('./support/parse-server');
+const { serversForSuite, signUp } = require('./support/suite');
+
+const REFRESH_SECRET = 'a-refresh-secret-for-the-asymmetric-rings-32b+';
+
+const pem = (key, type) => key.export({ format: 'pem', type });
+const es = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const ed = crypto.generateKeyPairSync('ed25519');
+// An external issuer during a migration: its private half stays here, our servers get the public one.
+const partner = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const attacker = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+const KIDS = { es: 'es-2026', ed: 'ed-2026', rs: 'partner-rs', hs: 'legacy-hs' };
+
+// Server ES signs with ES256; the EdDSA key is published on standby, the partner's RS256 key and a
+// legacy HS256 key are retired. Server ED signs with EdDSA.
+const ES_KEYS = [
+  { kid: KIDS.es, alg: 'ES256', privateKey: pem(es.privateKey, 'pkcs8'), status: 'current' },
+  { kid: KIDS.ed, alg: 'EdDSA', publicKey: pem(ed.publicKey, 'spki'), status: 'standby' },
+  { kid: KIDS.rs, alg: 'RS256', publicKey: pem(partner.publicKey, 'spki'), status: 'retired' },
+  { kid: KIDS.hs, alg: 'HS256', secret: SECRET, status: 'retired' },
+];
+const ED_KEYS = [
+  { kid: KIDS.ed, alg: 'EdDSA', privateKey: pem(ed.privateKey, 'pkcs8'), status: 'current' },
+  { kid: KIDS.es, alg: 'ES256', publicKey: pem(es.publicKey, 'spki'), status: 'retired' },
+  { kid: KIDS.rs, alg: 'RS256', publicKey: pem(partner.publicKey, 'spki'), status: 'retired' },
+];
+
+const start = serversForSuite();
+let esServer;
+let esRest;
+let edServer;
+let edRest;
+
+beforeAll(async () => {
+  [{ server: esServer, rest: esRest }, { server: edServer, rest: edRest }] = await Promise.all([
+    start({ tokens: { keys: ES_KEYS, refreshSecret: REFRESH_SECRET } }),
+    start({ tokens: { keys: ED_KEYS, refreshSecret: REFRESH_SECRET } }),
+  ]);
+});
+
+/** Runs a verifier in its own process; resolves to the one JSON line it prints. */
+function runVerifier(command, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', chunk => (out += chunk));
+    child.stderr.on('data', chunk => (err += chunk));
+    child.on('error', reject);
+    child.on('exit', code => {
+      try {
+        resolve(JSON.parse(out));
+      } catch (error) {
+        reject(new Error(`${command} exited with ${code}, printed ${out}\n${err}`));
+      }
+    });
+  });
+}
+
+const ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
+
+function jose(server, tokens, { algorithms = ALGORITHMS, audience = APP_ID } = {}) {
+  const job = { issuer: server.serverURL, audience, algorithms, tokens };
+  return runVerifier(process.execPath, [path.join(__dirname, 'support', 'jose-verifier.mjs')], { PSRT_JOSE_JOB: JSON.stringify(job) });
+}
+
+function pyjwt(server, tokens, { audience = APP_ID } = {}) {
+  const job = { issuer: server.serverURL, audience, tokens };
+  return runVerifier('python3', [path.join(__dirname, 'support', 'pyjwt-verifier.py')], { PSRT_PYJWT_JOB: JSON.stringify(job) });
+}
+
+const b64 = value => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const decode = segment => JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+
+/** A compact JWS signed with a node:crypto private key (RS256, or ES256 in JOSE's r||s form). */
+function signWith(privateKey, header, payload) {
+  const input = `${b64(header)}.${b64(payload)}`;
+  const options = header.alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey;
+  return `${input}.${crypto.sign('sha256', Buffer.from(input), options).toString('base64url')}`;
+}
+
+/** The claims our servers write, for the real session behind `user` (sub and sid of a real login). */
+function claimsFor(server, user, overrides = {}) {
+  const { sid } = server.verify(user.accessToken);
+  const now = Math.floor(Date.now() / 1000);
+  return { iss: server.serverURL, aud: APP_ID, client_id: APP_ID, sub: user.userId, sid, iat: now, exp: now + 600, jti: crypto.randomBytes(16).toString('base64url'), ...overrides };
+}
+
+/** What the partner, an external RS256 issuer, signs for a session of ours. */
+const partnerToken = (server, user, overrides) =>
+  signWith(partner.privateKey, { alg: 'RS256', typ: 'at+jwt', kid: KIDS.rs }, claimsFor(server, user, overrides));
+
+/** A token whose payload was changed after signing (the signature is the original's). */
+function tamper(token) {
+  const [header, payload, signature] = token.split('.');
+  return `${header}.${b64({ ...decode(payload), sub: 'someone-else' })}.${signature}`;
+}
+
+const me = (rest, token) => rest('GET', '/users/me', { headers: { Authorization: `Bearer ${token}` } });
+
+describe('jose verifies our tokens from the JWKS that discovery names', () => {
+  test('ES256 and EdDSA access tokens of real logins verify with typ, issuer, audience and an algorithm allow-list', async () => {
+    const esUser = await signUp(esRest);
+    const edUser = await signUp(edRest);
+    const [esResult, edResult] = await Promise.all([jose(esServer, [esUser.accessToken]), jose(edServer, [edUser.accessToken])]);
+    expect(esResult.jwksUri).toBe(`${esServer.serverURL}/.well-known/jwks.json`);
+    expect(esResult.results[0]).toMatchObject({ ok: true, header: { alg: 'ES256', typ: 'at+jwt', kid: KIDS.es } });
+    expect(esResult.results[0].payload).toMatchObject({ iss: esServer.serverURL, aud: APP_ID, client_id: APP_ID, sub: esUser.userId });
+    expect(edResult.results[0]).toMatchObject({ ok: true, header: { alg: 'EdDSA', typ: 'at+jwt', kid: KIDS.ed } });
+    expect(edResult.results[0].payload).toMatchObject({ iss: edServer.serverURL, aud: APP_ID, client_id: APP_ID, sub: edUser.userId });
+  });
+
+  test('jose refuses them outside its allow-list, for another audience, and with a changed payload', async () => {
+    const user = await signUp(esRest);
+    const [onlyEdDSA, otherAudience, tampered] = await Promise.all([
+      jose(esServer, [user.accessToken], { algorithms: ['EdDSA'] }),
+      jose(esServer, [user.accessToken], { audience: 'another-api' }),
+      jose(esServer, [tamper(user.accessToken)]),
+    ]);
+    expect(onlyEdDSA.results[0]).toMatchObject({ ok: false, code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+    expect(otherAudience.results[0]).toMatchObject({ ok: false, code: 'ERR_JWT_CLAIM_VALIDATION_FAILED' });
+    expect(tampered.results[0]).toMatchObject({ ok: false, code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  });
+
+  test("an external issuer's RS256 token for a real session: our server accepts it, and jose verifies it through our JWKS", async () => {
+    const user = await signUp(esRest);
+    const token = partnerToken(esServer, user);
+    const response = await me(esRest, token);
+    expect(response.status).toBe(200);
+    expect(response.body.objectId).toBe(user.userId);
+    const { results } = await jose(esServer, [token]);
+    expect(results[0]).toMatchObject({ ok: true, header: { alg: 'RS256', kid: KIDS.rs }, payload: { sub: user.userId } });
+    // The same key is in the EdDSA server's ring: it accepts the partner's tokens for its own sessions.
+    const edUser = await signUp(edRest);
+    expect((await me(edRest, partnerToken(edServer, edUser))).status).toBe(200);
+  });
+});
+
+describe('PyJWT with PyJWKClient verifies our tokens from the JWKS URL', () => {
+  test('ES256, EdDSA and RS256 verify with audience and issuer checks; a tampered payload is refused', async () => {
+    const esUser = await signUp(esRest);
+    const edUser = await signUp(edRest);
+    const rsToken = partnerToken(esServer, esUser);
+    const [fromEs, fromEd, otherAudience] = await Promise.all([
+      pyjwt(esServer, [esUser.accessToken, rsToken, tamper(esUser.accessToken), tamper(rsToken)]),
+      pyjwt(edServer, [edUser.accessToken, tamper(edUser.accessToken)]),
+      pyjwt(esServer, [esUser.accessToken], { audience: 'another-api' }),
+    ]);
+    expect(fromEs.jwksUri).toBe(`${esServer.serverURL}/.well-known/jwks.json`);
+    const [esOk, rsOk, esTampered, rsTampered] = fromEs.results;
+    expect(esOk).toMatchObject({ ok: true, alg: 'ES256', kid: KIDS.es, claims: { sub: esUser.userId, iss: esServer.serverURL, client_id: APP_ID } });
+    expect(rsOk).toMatchObject({ ok: true, alg: 'RS256', kid: KIDS.rs, claims: { sub: esUser.userId } });
+    expect(fromEd.results[0]).toMatchObject({ ok: true, alg: 'EdDSA', kid: KIDS.ed, claims: { sub: edUser.userId, iss: edServer.serverURL } });
+    for (const refused of [esTampered, rsTampered, fromEd.results[1]]) {
+      expect(refused.ok).toBe(false);
+      expect(refused.error).toMatch(/^InvalidSignatureError/);
+    }
+    expect(otherAudience.results[0]).toMatchObject({ ok: false });
+    expect(otherAudience.results[0].error).toMatch(/^InvalidAudienceError/);
+  });
+});
+
+describe('forged tokens are refused by the server (209)', () => {
+  let user;
+  let claims;
+  beforeAll(async () => {
+    user = await signUp(esRest);
+    claims = claimsFor(esServer, user);
+  });
+
+  const expectRefused = async token => {
+    const response = await me(esRest, token);
+    expect({ status: response.status, code: response.body && response.body.code }).toEqual({ status: 400, code: 209 });
+    return response;
+  };
+
+  test('HS256 naming the ES256 key, with its public key as the HMAC secret (algorithm confusion)', async () => {
+    const jwk = (await (await fetch(`${esServer.serverURL}/.well-known/jwks.json`)).json()).keys.find(k => k.kid === KIDS.es);
+    const header = { alg: 'HS256', typ: 'at+jwt', kid: KIDS.es };
+    // Every form a verifier might turn the public key into: PEM text, DER, the published JWK.
+    for (const secret of [pem(es.publicKey, 'spki'), es.publicKey.export({ format: 'der', type: 'spki' }), JSON.stringify(jwk)]) {
+      const response = await expectRefused(signHS256(header, claims, secret));
+      expect(response.body.reason).toBe('access_token_algorithm_rejected');
+    }
+    // The same for the RS256 key, and an RS256 header naming the ES256 key.
+    await expectRefused(signHS256({ alg: 'HS256', typ: 'at+jwt', kid: KIDS.rs }, claims, pem(partner.publicKey, 'spki')));
+    await expectRefused(signWith(partner.privateKey, { alg: 'RS256', typ: 'at+jwt', kid: KIDS.es }, claims));
+  });
+
+  test('alg none, with or without a signature, is refused', async () => {
+    for (const alg of ['none', 'None', 'NONE']) {
+      const unsigned = `${b64({ alg, typ: 'at+jwt', kid: KIDS.es })}.${b64(claims)}.`;
+      await expectRefused(unsigned);
+      await expectRefused(`${unsigned}${crypto.randomBytes(64).toString('base64url')}`);
+    }
+  });
+
+  test('a token signed by an unknown key, or by a key it merely names or embeds, is refused', async () => {
+    await expectRefused(signWith(attacker.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: 'attacker' }, claims));
+    await expectRefused(signWith(attacker.privateKey, { alg: 'ES256', typ: 'at+jwt' }, claims));
+    // Our kid, the attacker's key: carried in the header (jwk, jku, x5u) or not at all.
+    const attackerJwk = attacker.publicKey.export({ format: 'jwk' });
+    for (const extra of [{}, { jwk: attackerJwk }, { jku: 'https://attacker.example/jwks.json' }, { x5u: 'https://attacker.example/cert.pem' }]) {
+      await expectRefused(signWith(attacker.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: KIDS.es, ...extra }, claims));
+    }
+    // kid games: another key's kid, a path, an injected JSON fragment, an overlong one, a non-string.
+    for (const kid of [KIDS.hs, KIDS.rs, '../../../etc/passwd', `${KIDS.es}","alg":"none`, 'k'.repeat(5000), 0, [KIDS.es], null]) {
+      await expectRefused(signWith(attacker.privateKey, { alg: 'ES256', typ: 'at+jwt', kid }, claims));
+    }
+    // The partner's key signs only for our sessions' real claims: an expired token or a foreign audience is refused too.
+    await expectRefused(partnerToken(esServer, user, { exp: Math.floor(Date.now() / 1000) - 3600 }));
+    await expectRefused(partnerToken(esServer, user, { aud: 'psrt-second-app' }));
+    await expectRefused(partnerToken(esServer, user, { iss: 'https://partner.example' }));
+    // Nothing was hurt: the real token still works.
+    expect((await me(esRest, user.accessToken)).status).toBe(200);
+  });
+});
