@@ -225,3 +225,152 @@ describe('forged tokens are refused by the server (209)', () => {
     expect((await me(esRest, user.accessToken)).status).toBe(200);
   });
 });
+
+describe('attack review: the JWKS and the discovery document', () => {
+  // Members RFC 7518 and RFC 8037 define as public for each key type, plus kid, alg and use.
+  const PUBLIC_MEMBERS = { EC: ['kty', 'crv', 'x', 'y'], OKP: ['kty', 'crv', 'x'], RSA: ['kty', 'n', 'e'] };
+
+  test('only public members of the asymmetric keys, never an HS256 key or any secret', async () => {
+    const response = await fetch(`${esServer.serverURL}/.well-known/jwks.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    const text = await response.text();
+    const { keys } = JSON.parse(text);
+    expect(keys.map(key => key.kid).sort()).toEqual([KIDS.ed, KIDS.es, KIDS.rs].sort());
+    for (const key of keys) {
+      expect(Object.keys(key).sort()).toEqual([...PUBLIC_MEMBERS[key.kty], 'kid', 'alg', 'use'].sort());
+      expect(key.use).toBe('sig');
+    }
+    expect(keys.find(k => k.kid === KIDS.es)).toMatchObject({ alg: 'ES256', crv: 'P-256', ...es.publicKey.export({ format: 'jwk' }) });
+    expect(keys.find(k => k.kid === KIDS.ed)).toMatchObject({ alg: 'EdDSA', crv: 'Ed25519', x: ed.publicKey.export({ format: 'jwk' }).x });
+    expect(keys.find(k => k.kid === KIDS.rs)).toMatchObject({ alg: 'RS256', n: partner.publicKey.export({ format: 'jwk' }).n });
+    for (const secret of [SECRET, REFRESH_SECRET, Buffer.from(SECRET).toString('base64url'), es.privateKey.export({ format: 'jwk' }).d]) {
+      expect(text).not.toContain(secret);
+    }
+    const head = await fetch(`${esServer.serverURL}/.well-known/jwks.json`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  test('a request cannot move the endpoints: Host and X-Forwarded-* are ignored', async () => {
+    const { request } = require('http');
+    const get = (path, headers) =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: esServer.port, path, headers }, res => {
+          let body = '';
+          res.on('data', chunk => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(body) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const spoofed = { Host: 'attacker.example', 'X-Forwarded-Host': 'attacker.example', 'X-Forwarded-Proto': 'https' };
+    for (const route of ['/parse/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/parse']) {
+      const { status, body } = await get(route, spoofed);
+      expect(status).toBe(200);
+      expect(body.issuer).toBe(esServer.serverURL);
+      expect(body.jwks_uri).toBe(`${esServer.serverURL}/.well-known/jwks.json`);
+      expect(JSON.stringify(body)).not.toContain('attacker.example');
+    }
+  });
+});
+
+describe('attack review: the OAuth endpoints', () => {
+  const { sessionRows } = require('./support/parse-server');
+  const form = (server, route, fields, headers = {}) =>
+    fetch(`${server.serverURL}${route}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields) });
+  const rowOf = async (server, sid) => (await sessionRows(server)).find(row => row.objectId === sid);
+
+  test('revocation with a token the caller cannot use (expired, forged, or another server\'s) ends nothing', async () => {
+    const user = await signUp(esRest);
+    const { sid } = esServer.verify(user.accessToken);
+    const edUser = await signUp(edRest);
+    const attempts = [
+      partnerToken(esServer, user, { exp: Math.floor(Date.now() / 1000) - 60 }), // expired (beyond the leeway)
+      tamper(user.accessToken),
+      signWith(attacker.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: KIDS.es }, claimsFor(esServer, user)),
+      signHS256({ alg: 'HS256', typ: 'at+jwt', kid: KIDS.es }, claimsFor(esServer, user), pem(es.publicKey, 'spki')),
+      edUser.accessToken, // another issuer's token, for another database's session
+      edUser.refreshToken,
+    ];
+    for (const token of attempts) {
+      const response = await form(esServer, '/oauth/revoke', { token });
+      expect(response.status).toBe(200);
+    }
+    expect(await rowOf(esServer, sid)).toBeDefined();
+    expect((await me(esRest, user.accessToken)).status).toBe(200);
+    expect((await me(edRest, edUser.accessToken)).status).toBe(200);
+    // A live access token is a bearer credential: whoever holds one may end its session (as /logout allows).
+    expect((await form(esServer, '/oauth/revoke', { token: partnerToken(esServer, user) })).status).toBe(200);
+    expect(await rowOf(esServer, sid)).toBeUndefined();
+  });
+
+  test('/batch cannot reach the OAuth endpoints, so none runs without its own checks', async () => {
+    const user = await signUp(esRest);
+    const response = await esRest('POST', '/batch', {
+      body: {
+        requests: [
+          { method: 'POST', path: '/parse/oauth/introspect', body: { token: user.accessToken } },
+          { method: 'POST', path: '/parse/oauth/revoke', body: { token: user.refreshToken } },
+          { method: 'GET', path: '/parse/.well-known/jwks.json' },
+        ],
+      },
+    });
+    expect(response.status).toBeLessThan(500);
+    expect(response.text).not.toContain('"active"');
+    expect((await me(esRest, user.accessToken)).status).toBe(200);
+  });
+
+  test('routes the OAuth table does not name still need Parse keys, however the path is spelled', async () => {
+    for (const route of ['/oauth/token/x', '/oauth', '/.well-known/jwks.json/../users/me', '/oauth/introspect.json']) {
+      const response = await fetch(`${esServer.serverURL}${route}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'token=x' });
+      expect({ route, status: response.status }).toEqual({ route, status: 403 });
+    }
+    const classes = await fetch(`${esServer.serverURL}/.well-known/jwks.json`, { method: 'POST', body: '{}' });
+    expect(classes.status).toBe(403);
+  });
+});
+
+describe('attack review: key options', () => {
+  const { TokenIssuer } = require('..');
+  const other = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const hs = { kid: 'hs', secret: REFRESH_SECRET, status: 'current' };
+
+  /** The start-up error of a ring with `key` in it (as keys[1], or keys[0] when it is the current one). */
+  function startUpError(key) {
+    const keys = key.status === 'current' ? [key] : [hs, key];
+    try {
+      new TokenIssuer({ keys, refreshSecret: REFRESH_SECRET, issuer: 'https://api.example.com/parse', audience: APP_ID });
+    } catch (error) {
+      return error;
+    }
+    return null;
+  }
+
+  // Every run of 12 or more characters of key material a message must never quote.
+  const materialOf = text => String(text).match(/[A-Za-z0-9+/_-]{12,}/g) || [];
+
+  test('wrong keys stop start-up naming the option, never quoting the key', () => {
+    const esJwk = es.privateKey.export({ format: 'jwk' });
+    const cases = [
+      [{ kid: 'k', alg: 'ES256', publicKey: esJwk, status: 'standby' }, 'keys[1].publicKey', esJwk.d],
+      [{ kid: 'k', alg: 'ES256', publicKey: JSON.stringify(esJwk), status: 'standby' }, 'keys[1].publicKey', esJwk.d],
+      [{ kid: 'k', alg: 'EdDSA', publicKey: ed.privateKey, status: 'standby' }, 'keys[1].publicKey', ed.privateKey.export({ format: 'jwk' }).d],
+      [{ kid: 'k', alg: 'ES256', publicKey: pem(es.privateKey, 'pkcs8'), status: 'standby' }, 'keys[1].publicKey', pem(es.privateKey, 'pkcs8')],
+      [{ kid: 'k', alg: 'RS256', publicKey: pem(partner.privateKey, 'pkcs1'), status: 'retired' }, 'keys[1].publicKey', pem(partner.privateKey, 'pkcs1')],
+      [{ kid: 'k', alg: 'RS256', publicKey: partner.privateKey.export({ format: 'jwk' }), status: 'retired' }, 'keys[1].publicKey', partner.privateKey.export({ format: 'jwk' }).d],
+      [{ kid: 'k', alg: 'RS256', privateKey: pem(partner.privateKey, 'pkcs8'), status: 'current' }, 'keys[0].privateKey', pem(partner.privateKey, 'pkcs8')],
+      [{ kid: 'k', alg: 'ES256', privateKey: pem(ed.privateKey, 'pkcs8'), status: 'current' }, 'keys[0].privateKey', pem(ed.privateKey, 'pkcs8')],
+      [{ kid: 'k', alg: 'ES256', privateKey: es.privateKey.export({ format: 'pem', type: 'sec1' }), status: 'current' }, 'keys[0].privateKey', es.privateKey.export({ format: 'pem', type: 'sec1' })],
+      [{ kid: 'k', alg: 'ES256', privateKey: { ...esJwk, x: other.publicKey.export({ format: 'jwk' }).x }, status: 'current' }, 'keys[0].privateKey', esJwk.d],
+      [{ kid: 'k', alg: 'ES256', publicKey: `{"kty":"EC","crv":"P-256","d":"${esJwk.d}"`, status: 'standby' }, 'keys[1].publicKey', esJwk.d],
+      [{ kid: 'k', alg: 'ES256', publicKey: `-----BEGIN PUBLIC KEY-----\n${esJwk.d}${esJwk.d}\n-----END PUBLIC KEY-----\n`, status: 'standby' }, 'keys[1].publicKey', esJwk.d],
+    ];
+    for (const [key, option, material] of cases) {
+      const error = startUpError(key);
+      expect({ option, code: error && error.code }).toEqual({ option, code: 'INVALID_OPTION' });
+      expect(error.message).toContain(`option ${option} `);
+      for (const run of materialOf(material)) expect(error.message).not.toContain(run);
+    }
+  });
+});
