@@ -373,4 +373,28 @@ describe('attack review: key options', () => {
       for (const run of materialOf(material)) expect(error.message).not.toContain(run);
     }
   });
+
+  test('a PEM option holds exactly one PEM block: extra blocks or text around it stop start-up', () => {
+    const privatePem = pem(es.privateKey, 'pkcs8');
+    const publicPem = pem(es.publicKey, 'spki');
+    const cases = [
+      // Two keys where one is expected: which one would sign or verify is not the operator's choice.
+      [{ kid: 'k', alg: 'ES256', privateKey: privatePem + pem(other.privateKey, 'pkcs8'), status: 'current' }, 'keys[0].privateKey'],
+      [{ kid: 'k', alg: 'ES256', publicKey: publicPem + pem(other.publicKey, 'spki'), status: 'standby' }, 'keys[1].publicKey'],
+      // Text around the block: a truncated or concatenated variable, not a key.
+      [{ kid: 'k', alg: 'ES256', privateKey: `${privatePem}garbage`, status: 'current' }, 'keys[0].privateKey'],
+      [{ kid: 'k', alg: 'ES256', privateKey: `export TOKEN_PRIVATE_KEY=${privatePem}`, status: 'current' }, 'keys[0].privateKey'],
+      [{ kid: 'k', alg: 'ES256', publicKey: `${publicPem}xx`, status: 'standby' }, 'keys[1].publicKey'],
+      [{ kid: 'k', alg: 'RS256', publicKey: `# partner\n${pem(partner.publicKey, 'spki')}`, status: 'retired' }, 'keys[1].publicKey'],
+    ];
+    for (const [key, option] of cases) {
+      const error = startUpError(key);
+      expect({ option, code: error && error.code }).toEqual({ option, code: 'INVALID_OPTION' });
+      expect(error.message).toContain(`option ${option} `);
+      for (const run of materialOf(key.privateKey || key.publicKey)) expect(error.message).not.toContain(run);
+    }
+    // Surrounding whitespace (a trailing newline, an indented heredoc) is fine.
+    expect(startUpError({ kid: 'k', alg: 'ES256', privateKey: `\n  ${privatePem}\n\n`, status: 'current' })).toBeNull();
+    expect(startUpError({ kid: 'k', alg: 'ES256', publicKey: `${publicPem}\r\n`, status: 'standby' })).toBeNull();
+  });
 });
