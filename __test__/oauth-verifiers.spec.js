@@ -398,3 +398,52 @@ describe('attack review: key options', () => {
     expect(startUpError({ kid: 'k', alg: 'ES256', publicKey: `${publicPem}\r\n`, status: 'standby' })).toBeNull();
   });
 });
+
+describe('attack review: introspection authentication', () => {
+  const { MASTER_KEY } = require('./support/parse-server');
+  const RESOURCE_SERVER = { id: 'orders-api', secret: 'an-introspection-secret-of-32-bytes-or-more' };
+  const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  let server;
+  let rest;
+
+  beforeAll(async () => {
+    // The master key only from an address the tests do not have.
+    ({ server, rest } = await start({
+      tokens: { keys: ES_KEYS, refreshSecret: REFRESH_SECRET, introspectionClients: [RESOURCE_SERVER] },
+      server: { masterKeyIps: ['10.9.9.9/32'] },
+    }));
+  });
+
+  const introspect = (token, headers) =>
+    fetch(`${server.serverURL}/oauth/introspect`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ token }) });
+
+  test("the master key outside masterKeyIps is refused, whatever X-Forwarded-For says; a resource server's secret works", async () => {
+    const user = await signUp(rest);
+    for (const spoof of [{}, { 'X-Forwarded-For': '10.9.9.9' }, { 'X-Real-IP': '10.9.9.9' }, { Forwarded: 'for=10.9.9.9' }]) {
+      const response = await introspect(user.accessToken, { Authorization: basic(APP_ID, MASTER_KEY), ...spoof });
+      expect({ spoof, status: response.status }).toEqual({ spoof, status: 401 });
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect((await response.json()).error).toBe('invalid_client');
+    }
+    const allowed = await introspect(user.accessToken, { Authorization: basic(RESOURCE_SERVER.id, RESOURCE_SERVER.secret) });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toMatchObject({ active: true, sub: user.userId, client_id: APP_ID });
+  });
+
+  test("credentials are one client's id with that client's secret, not a mix", async () => {
+    const user = await signUp(rest);
+    const mixes = [
+      basic(APP_ID, RESOURCE_SERVER.secret),
+      basic(RESOURCE_SERVER.id, MASTER_KEY),
+      basic(RESOURCE_SERVER.id.toUpperCase(), RESOURCE_SERVER.secret),
+      basic(`${RESOURCE_SERVER.id} `, RESOURCE_SERVER.secret),
+      basic(RESOURCE_SERVER.id, `${RESOURCE_SERVER.secret}\u0000`),
+      basic(RESOURCE_SERVER.id, ''),
+      `Basic ${Buffer.from(`${RESOURCE_SERVER.id}:${RESOURCE_SERVER.secret}`).toString('base64')}, Basic x`,
+    ];
+    for (const authorization of mixes) {
+      const response = await introspect(user.accessToken, { Authorization: authorization });
+      expect({ authorization, status: response.status }).toEqual({ authorization, status: 401 });
+    }
+  });
+});
