@@ -281,8 +281,14 @@ export interface PluginOptions {
   secret?: string | Buffer;
   /** kid of `secret` (default "default"). */
   kid?: string;
-  /** An HS256 key ring: the first signs, all verify. (The plugin does not take asymmetric keys yet.) */
-  keys?: Array<{ kid: string; secret: string | Buffer }>;
+  /**
+   * A key ring (ES256, EdDSA, HS256; RS256 verifies only): exactly one `current` key signs, every key
+   * verifies, asymmetric keys are published at `<mount>/.well-known/jwks.json`. Without statuses the
+   * first key signs and the others verify. Kids are 1 to 64 characters of A-Z a-z 0-9 . _ -.
+   */
+  keys?: KeyOptions[];
+  /** Key of the refresh-token MACs, at least 32 bytes; required when the current key is not HS256. */
+  refreshSecret?: string | Buffer;
   /** Seconds (default 1800). */
   accessTokenTTL?: number;
   /** Absolute lifetime of a login in seconds; rotation never extends it (default: Parse's sessionLength). */
@@ -322,6 +328,10 @@ export interface PluginOptions {
   maxBodyBytes?: number;
   /** Seconds a refresh or revoke may wait for its body, and then on the database, before it answers 408 or 503 (default 10). */
   endpointTimeout?: number;
+  /** Resource servers that may call `POST <mount>/oauth/introspect` with HTTP Basic; secrets of at least 32 bytes. */
+  introspectionClients?: Array<{ id: string; secret: string }>;
+  /** Seconds clients may cache the JWKS and the OAuth metadata (`Cache-Control: public, max-age`; default 300). */
+  jwksMaxAge?: number;
   hooks?: PluginHooks;
 }
 
@@ -344,6 +354,12 @@ export interface RefreshTokensPlugin {
   /** Ends the user's sessions, except one; resolves to how many ended. */
   revokeSessions(user: string | { id: string }, options?: { exceptSessionId?: string; exceptSessionToken?: string; reason?: string }): Promise<number>;
   verifyAccessToken(token: string): AccessTokenClaims;
+  /**
+   * The RFC 8414 metadata handler for the host root, at `handler.path` (the path-inserted URL strict
+   * clients derive from an issuer with a path): `const h = tokens.oauthMetadataHandler(); app.get(h.path, h);`.
+   * Call it after parseServerOptions().
+   */
+  oauthMetadataHandler(): ((req: unknown, res: unknown) => void) & { readonly path: string };
   readonly issuer: TokenIssuer;
 }
 

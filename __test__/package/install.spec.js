@@ -166,12 +166,16 @@ describe('installed with npm', () => {
         "const target: 'native' | 'wasm32-wasi' = bindingTarget;",
         "const issuer: TokenIssuer = new TokenIssuer({ secret: 'x'.repeat(32), issuer: 'https://api.example.com/parse', audience: 'app' });",
         "const claims: string = issuer.verifyAccessToken('token').sub;",
-        "export const used = [target, claims, refreshTokens, enableAutoRefresh, SessionEndedError];",
+        "const plugin = refreshTokens({ keys: [{ kid: 'k1', alg: 'ES256', privateKey: 'PEM', status: 'current' }], refreshSecret: 'r'.repeat(32) });",
+        'const metadataPath: string = plugin.oauthMetadataHandler().path;',
+        "export const used = [target, claims, metadataPath, enableAutoRefresh, SessionEndedError];",
         '// Wrong uses must fail: were the types missing, everything would be `any` and these would pass.',
         '// @ts-expect-error',
         'refreshTokens(42);',
         '// @ts-expect-error',
         "issuer.benchVerifyFloor('token');",
+        '// @ts-expect-error',
+        "refreshTokens({ keys: [{ kid: 'k1', alg: 'HS512', secret: 'x' }] });",
       ].join('\n')
     );
     const tsc = require.resolve('typescript/bin/tsc');
