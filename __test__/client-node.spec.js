@@ -149,6 +149,18 @@ test('a revoked session ends once: onSessionExpired("revoked"), the user is sign
   expect((await sessionRows(server)).map(row => row.objectId)).not.toContain(sid);
 });
 
+test('a refresh token spent twice elsewhere ends the session as reuse, told by the reason code: onSessionExpired("reuse")', async () => {
+  const { user } = await logIn();
+  const first = await rest('POST', '/users/refresh', { body: { client: user.id, code: storedCode() } });
+  expect(first.status).toBe(200);
+  const second = await rest('POST', '/users/refresh', { body: { client: user.id, code: first.body.refreshToken } });
+  expect(second.status).toBe(200);
+  // The helper still holds the first token, two generations old: reuse, whatever the grace window.
+  await expect(auto.refresh()).rejects.toMatchObject({ reason: 'reuse' });
+  expect(expired).toEqual(['reuse']);
+  expect(Parse.User.current()).toBeNull();
+});
+
 test('logOut after the access token expired still ends the server session', async () => {
   const { user } = await withClockAhead(() => logIn());
   const { sid } = server.verify(user.getSessionToken());

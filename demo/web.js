@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 
 const CLIENT_DIR = path.join(__dirname, '..', 'lib', 'client');
-const CLIENT_MODULES = ['index.js', 'auto-refresh.js', 'token-clock.js', 'tab-coordination.js', 'logout.js'];
+const CLIENT_MODULES = ['index.js', 'auto-refresh.js', 'token-clock.js', 'tab-coordination.js', 'logout.js', 'reasons.js'];
 
 /**
  * The client helper's CommonJS files as one browser script defining `window.ParseRefreshToken`

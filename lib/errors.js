@@ -2,6 +2,7 @@
 // Error shapes: Parse's {code, error} on Parse routes, with the reason in words; the native core's
 // stable err.code values mapped onto messages that say which check failed, never what the token held.
 const { parseServerModules } = require('./parse');
+const { REASONS } = require('./client/reasons');
 
 const TOKEN_MESSAGES = {
   TOKEN_EXPIRED: 'Access token expired.',
@@ -40,31 +41,29 @@ const REFUSALS = Object.freeze({
 
 // The stable, machine-readable reason of each 209 message: the body's `reason` and the Bearer
 // challenge's error_description, so that clients need not match sentences.
-const REASONS = new Map([
-  [TOKEN_MESSAGES.TOKEN_EXPIRED, 'access_token_expired'],
-  [TOKEN_MESSAGES.TOKEN_REVOKED, 'session_revoked'],
-  [TOKEN_MESSAGES.TOKEN_NOT_YET_VALID, 'access_token_not_yet_valid'],
-  [TOKEN_MESSAGES.TOKEN_SIGNATURE_INVALID, 'access_token_signature_invalid'],
-  [TOKEN_MESSAGES.TOKEN_ALGORITHM_REJECTED, 'access_token_algorithm_rejected'],
-  [TOKEN_MESSAGES.TOKEN_TYPE_REJECTED, 'access_token_type_rejected'],
-  [TOKEN_MESSAGES.TOKEN_ISSUER_REJECTED, 'access_token_issuer_rejected'],
-  [TOKEN_MESSAGES.TOKEN_AUDIENCE_REJECTED, 'access_token_audience_rejected'],
-  [TOKEN_MESSAGES.TOKEN_KEY_UNKNOWN, 'access_token_key_unknown'],
-  [TOKEN_MESSAGES.TOKEN_MALFORMED, 'access_token_malformed'],
-  [MESSAGES.sessionGone, 'session_revoked'],
-  [MESSAGES.sessionExpired, 'session_expired'],
-  [MESSAGES.legacyDenied, 'legacy_session_token_denied'],
-  [MESSAGES.refreshInvalid, 'refresh_token_invalid'],
-  [MESSAGES.refreshExpired, 'refresh_token_expired'],
-  [MESSAGES.refreshIdle, 'session_idle'],
-  [MESSAGES.refreshReused, 'refresh_token_reused'],
+const REASON_OF_MESSAGE = new Map([
+  [TOKEN_MESSAGES.TOKEN_EXPIRED, REASONS.accessTokenExpired],
+  [TOKEN_MESSAGES.TOKEN_REVOKED, REASONS.sessionRevoked],
+  [TOKEN_MESSAGES.TOKEN_NOT_YET_VALID, REASONS.accessTokenNotYetValid],
+  [TOKEN_MESSAGES.TOKEN_SIGNATURE_INVALID, REASONS.accessTokenSignatureInvalid],
+  [TOKEN_MESSAGES.TOKEN_ALGORITHM_REJECTED, REASONS.accessTokenAlgorithmRejected],
+  [TOKEN_MESSAGES.TOKEN_TYPE_REJECTED, REASONS.accessTokenTypeRejected],
+  [TOKEN_MESSAGES.TOKEN_ISSUER_REJECTED, REASONS.accessTokenIssuerRejected],
+  [TOKEN_MESSAGES.TOKEN_AUDIENCE_REJECTED, REASONS.accessTokenAudienceRejected],
+  [TOKEN_MESSAGES.TOKEN_KEY_UNKNOWN, REASONS.accessTokenKeyUnknown],
+  [TOKEN_MESSAGES.TOKEN_MALFORMED, REASONS.accessTokenMalformed],
+  [MESSAGES.sessionGone, REASONS.sessionRevoked],
+  [MESSAGES.sessionExpired, REASONS.sessionExpired],
+  [MESSAGES.legacyDenied, REASONS.legacySessionTokenDenied],
+  [MESSAGES.refreshInvalid, REASONS.refreshTokenInvalid],
+  [MESSAGES.refreshExpired, REASONS.refreshTokenExpired],
+  [MESSAGES.refreshIdle, REASONS.sessionIdle],
+  [MESSAGES.refreshReused, REASONS.refreshTokenReused],
 ]);
-// Parse's own answer for an unknown session token, and anything else that is a 209.
-const DEFAULT_REASON = 'invalid_session_token';
 
 /** The stable reason of a 209 message. */
 function reasonOf(message) {
-  return REASONS.get(message) || DEFAULT_REASON;
+  return REASON_OF_MESSAGE.get(message) || REASONS.invalidSessionToken;
 }
 
 /** A 209 body with its reason; any other body unchanged. */

@@ -13,15 +13,16 @@
 // No dependency and no native code: browsers (bundled), React Native and Node.
 const { isAccessToken, expiryOf } = require('./token-clock');
 const { createTabCoordination } = require('./tab-coordination');
+const { REASONS } = require('./reasons');
 
 const INSTALLED = Symbol.for('parse-server-refresh-token.autoRefresh');
 const PAIR_FIELDS = ['accessToken', 'refreshToken', 'expires_in', 'token_type'];
-// The server's 209 messages that mean the session is over (refresh cannot help), and what we call them.
+// The server's 209 reasons that mean the session is over (refresh cannot help), and what we call them.
 const ENDED = new Map([
-  ['Invalid refresh token.', 'revoked'],
-  ['Refresh token reuse detected; the session has been revoked.', 'reuse'],
-  ['Refresh token expired.', 'expired'],
-  ['Session expired after inactivity.', 'idle'],
+  [REASONS.refreshTokenInvalid, 'revoked'],
+  [REASONS.refreshTokenReused, 'reuse'],
+  [REASONS.refreshTokenExpired, 'expired'],
+  [REASONS.sessionIdle, 'idle'],
 ]);
 const DEFAULTS = { refreshAhead: 60, lockWaitMs: 5000, requestTimeoutMs: 10000, retries: 3, retryDelayMs: 300 };
 
@@ -178,7 +179,7 @@ function enableAutoRefresh(Parse, options = {}) {
         if (!cookieMode) await store(client, json.refreshToken);
         return json;
       }
-      if (json && json.code === 209) throw new SessionEndedError(ENDED.get(json.error) || 'revoked', json.error);
+      if (json && json.code === 209) throw new SessionEndedError(ENDED.get(json.reason) || 'revoked', json.error);
       if (json && typeof json.code === 'number' && status < 500) {
         throw new Parse.Error(json.code, `The refresh was refused: ${json.error}`); // a set-up problem, not the session's end
       }

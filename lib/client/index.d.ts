@@ -50,3 +50,27 @@ export declare function installParseLogout<T>(Parse: T): T;
 export declare class SessionEndedError extends Error {
   reason: SessionEndReason;
 }
+
+/**
+ * The stable `reason` of every 209 the server answers (also the Bearer challenge's
+ * `error_description`): match these, never the sentence in `error`.
+ */
+export declare const REASONS: Readonly<{
+  accessTokenExpired: 'access_token_expired';
+  accessTokenNotYetValid: 'access_token_not_yet_valid';
+  accessTokenSignatureInvalid: 'access_token_signature_invalid';
+  accessTokenAlgorithmRejected: 'access_token_algorithm_rejected';
+  accessTokenTypeRejected: 'access_token_type_rejected';
+  accessTokenIssuerRejected: 'access_token_issuer_rejected';
+  accessTokenAudienceRejected: 'access_token_audience_rejected';
+  accessTokenKeyUnknown: 'access_token_key_unknown';
+  accessTokenMalformed: 'access_token_malformed';
+  sessionRevoked: 'session_revoked';
+  sessionExpired: 'session_expired';
+  sessionIdle: 'session_idle';
+  legacySessionTokenDenied: 'legacy_session_token_denied';
+  refreshTokenInvalid: 'refresh_token_invalid';
+  refreshTokenExpired: 'refresh_token_expired';
+  refreshTokenReused: 'refresh_token_reused';
+  invalidSessionToken: 'invalid_session_token';
+}>;

@@ -3,5 +3,6 @@
 // Native, Node). No dependency, no native code, nothing of the server side.
 const { enableAutoRefresh, SessionEndedError } = require('./auto-refresh');
 const { installParseLogout } = require('./logout');
+const { REASONS } = require('./reasons');
 
-module.exports = { enableAutoRefresh, installParseLogout, SessionEndedError };
+module.exports = { enableAutoRefresh, installParseLogout, SessionEndedError, REASONS };
