@@ -24,7 +24,7 @@ test('without a native binary, the WebAssembly fallback loads and the core works
     for (const file of fs.readdirSync(ROOT).filter(name => /\.wasi\.cjs$|\.wasm$|^wasi-worker\.mjs$/.test(name))) {
       fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
     }
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'junction'); // junction: no privilege needed on Windows
     const script =
       "const core = require('./index.js');" +
       "const issuer = new core.TokenIssuer({ secret: 'x'.repeat(32), issuer: 'https://i', audience: 'a' });" +
