@@ -58,11 +58,9 @@ function sendMetadata(plugin, res) {
 
 const metadataEndpoint = (plugin, state, req, res) => sendMetadata(plugin, res);
 
-/** The public keys; an issuer without asymmetric keys publishes none. */
+/** The public keys (every status); an issuer with only HS256 keys publishes none. */
 function jwksEndpoint(plugin, state, req, res) {
-  const issuer = plugin.issuer;
-  const keys = typeof issuer.jwks === 'function' ? issuer.jwks().keys : [];
-  return sendJson(res, 200, { keys: Array.isArray(keys) ? keys : [] }, cacheFor(plugin));
+  return sendJson(res, 200, plugin.issuer.jwks(), cacheFor(plugin));
 }
 
 /**
