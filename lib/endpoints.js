@@ -6,9 +6,9 @@
 // They run after Parse's CORS, key checks, routeAllowList and rateLimit, like any Parse route, and
 // answer the rotation rules' outcomes with Parse's errors.
 const { parseServerModules } = require('./parse');
-const { RefreshTokenPlugin, requestInfo } = require('./plugin');
-const { MESSAGES, REFUSALS, parseError, invalidSession, sendParseError } = require('./errors');
-const { refresh, revoke, isGranted, OUTCOMES } = require('./refresh');
+const { RefreshTokenPlugin } = require('./plugin');
+const { MESSAGES, parseError, invalidSession, sendParseError } = require('./errors');
+const { refresh, revoke, isGranted, requestFacts, refusalMessage, OUTCOMES } = require('./refresh');
 const { sendJson, sendFailure, withinTimeout } = require('./responses');
 const { readJsonBody, MALFORMED, TOO_LARGE, TOO_SLOW } = require('./body');
 
@@ -41,13 +41,8 @@ function refuse(res, error, status) {
 const refreshEndpoint = (plugin, state, req, res, next) => endpoint(plugin, 'refresh', state, req, res, next);
 const revokeEndpoint = (plugin, state, req, res, next) => endpoint(plugin, 'revoke', state, req, res, next);
 
-/** A refused refresh or revoke as Parse's 209, logged with the session it was about. */
-function refusal(plugin, action, result, request) {
-  const message = REFUSALS[result.outcome] || MESSAGES.refreshInvalid;
-  const session = result.session ? { userId: result.session.userId, sessionId: result.session.objectId } : {};
-  plugin.logEvent('warn', `${action} refused`, { reason: message, ...session, ...requestInfo(request) });
-  return invalidSession(message);
-}
+/** A refused refresh or revoke as Parse's 209. */
+const refusal = (plugin, action, result, request) => invalidSession(refusalMessage(plugin, action, result, request));
 
 async function endpoint(plugin, action, state, req, res, next) {
   const { Parse } = parseServerModules();
@@ -66,11 +61,7 @@ async function endpoint(plugin, action, state, req, res, next) {
   }
   let code = fields.code;
   if (code === undefined && state.refreshDelivery === 'cookie') code = readCookie(req, plugin.options.cookieName);
-  const request = {
-    ip: req.ip,
-    installationId: req.info && req.info.installationId,
-    deadline: Date.now() + plugin.options.endpointTimeout * 1000,
-  };
+  const request = requestFacts(plugin, req);
   const invalid = name => fail(parseError(Parse.Error.VALIDATION_ERROR, `${name} must be a non-empty string.`));
   if (!isTokenString(code, 1024)) return invalid('code');
   try {

@@ -55,9 +55,4 @@ function checkClientId(form, config, { required }) {
   if (clientId !== undefined && clientId !== config.applicationId) throw new OAuthError('invalid_client', OAUTH_MESSAGES.unknownClient);
 }
 
-/** What the security log and the hooks get about a request. */
-function requestFacts(plugin, req) {
-  return { ip: req.ip, deadline: Date.now() + plugin.options.endpointTimeout * 1000 };
-}
-
-module.exports = { readOAuthForm, formOf, optionalParam, requiredParam, checkClientId, requestFacts };
+module.exports = { readOAuthForm, formOf, optionalParam, requiredParam, checkClientId };

@@ -3,10 +3,10 @@
 // token ends its session, as /users/revoke does; so does an access token, since revocation here is by
 // session (the revocation list holds session ids, not token ids), ending every token of that login.
 const { isAccessToken } = require('./plugin');
-const { revoke } = require('./refresh');
+const { revoke, requestFacts } = require('./refresh');
 const { sendJson, withinTimeout } = require('./responses');
 const { NO_STORE } = require('./oauth-errors');
-const { formOf, optionalParam, requiredParam, checkClientId, requestFacts } = require('./oauth-request');
+const { formOf, optionalParam, requiredParam, checkClientId } = require('./oauth-request');
 
 async function revokeEndpoint(plugin, state, req, res) {
   const form = formOf(req);

@@ -2,12 +2,10 @@
 // POST <mount>/oauth/token (RFC 6749 section 6): grant_type=refresh_token for a public client whose
 // client_id is the app id. The same rotation rules as /users/refresh (lib/refresh.js), answered in
 // OAuth's terms, with the lifetimes of draft-ietf-oauth-refresh-token-expiration.
-const { requestInfo } = require('./plugin');
-const { REFUSALS } = require('./errors');
-const { refresh, isGranted } = require('./refresh');
+const { refresh, isGranted, requestFacts, refusalMessage } = require('./refresh');
 const { sendJson, withinTimeout } = require('./responses');
 const { OAuthError, OAUTH_MESSAGES, NO_STORE } = require('./oauth-errors');
-const { formOf, optionalParam, requiredParam, checkClientId, requestFacts } = require('./oauth-request');
+const { formOf, optionalParam, requiredParam, checkClientId } = require('./oauth-request');
 
 async function tokenEndpoint(plugin, state, req, res) {
   const form = formOf(req);
@@ -25,12 +23,7 @@ async function tokenEndpoint(plugin, state, req, res) {
   }
   const request = requestFacts(plugin, req);
   const result = await withinTimeout(plugin, refresh(plugin, state.config, { code }, request));
-  if (!isGranted(result.outcome)) {
-    const message = REFUSALS[result.outcome];
-    const session = result.session ? { userId: result.session.userId, sessionId: result.session.objectId } : {};
-    plugin.logEvent('warn', 'oauth token refused', { reason: message, ...session, ...requestInfo(request) });
-    throw new OAuthError('invalid_grant', message);
-  }
+  if (!isGranted(result.outcome)) throw new OAuthError('invalid_grant', refusalMessage(plugin, 'oauth token', result, request));
   return sendJson(res, 200, tokenResponse(plugin, result), NO_STORE);
 }
 

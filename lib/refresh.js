@@ -13,6 +13,7 @@
 //   past the absolute lifetime or the idle timeout: the session ends        -> 'expired', 'idle'
 //   not genuine (bad MAC, other user's client id, unknown family): nothing changes      -> 'invalid'
 const { requestInfo } = require('./plugin');
+const { MESSAGES, REFUSALS } = require('./errors');
 
 // Families are 22 base64url characters (16 random bytes); anything else in a token is not ours, and
 // must not reach a database query (PostgreSQL fails on a NUL byte).
@@ -143,4 +144,23 @@ async function peek(plugin, config, code) {
   return { session: chain.session, position: chainPosition(plugin, chain, code, new Date()) };
 }
 
-module.exports = { refresh, revoke, peek, isGranted, OUTCOMES };
+/**
+ * What the rotation rules, the hooks and the security log get about an endpoint's request (Parse's
+ * or OAuth's): its address, its installation, and the deadline of its database work.
+ */
+function requestFacts(plugin, req) {
+  return { ip: req.ip, installationId: req.info && req.info.installationId, deadline: Date.now() + plugin.options.endpointTimeout * 1000 };
+}
+
+/**
+ * A refused refresh or revoke, on any transport: logged with the session it was about (never the
+ * token), and answered with the sentence of its outcome.
+ */
+function refusalMessage(plugin, label, result, request) {
+  const message = REFUSALS[result.outcome] || MESSAGES.refreshInvalid;
+  const session = result.session ? { userId: result.session.userId, sessionId: result.session.objectId } : {};
+  plugin.logEvent('warn', `${label} refused`, { reason: message, ...session, ...requestInfo(request) });
+  return message;
+}
+
+module.exports = { refresh, revoke, peek, isGranted, requestFacts, refusalMessage, OUTCOMES };
